@@ -1,0 +1,362 @@
+//! The command line: clap definitions and one runner per command.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueHint};
+
+use crate::load::{self, LoadOptions, LoadReport};
+use crate::sparql::{self, OutputFormat};
+use crate::{check, stats, store};
+
+/// esco-ld: ESCO as linked data.
+#[derive(Debug, Parser)]
+#[command(name = "esco-ld", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The store argument shared by every command.
+#[derive(Debug, clap::Args)]
+pub struct StoreArg {
+    /// Folder of the persistent store.
+    #[arg(long, env = "ESCO_LD_STORE", default_value = "esco-store", value_hint = ValueHint::DirPath)]
+    pub store: PathBuf,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert ESCO CSV bundles (zips or folders), crosswalk tables and RDF dumps (.nq, .trig)
+    /// and load them into the store, all or nothing. With no SOURCE, loads everything shipped
+    /// in data/.
+    Load {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The ESCO release of bundle tables whose path names none (e.g. 1.1.1).
+        #[arg(long)]
+        release: Option<String>,
+        /// Folder of the default data (used when no SOURCE is given).
+        #[arg(long, env = "ESCO_LD_DATA", value_hint = ValueHint::DirPath)]
+        data: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Sources: ESCO zips or folders, crosswalk CSVs, O*NET occupation data, N-Quads/TriG dumps.
+        #[arg(value_hint = ValueHint::AnyPath)]
+        sources: Vec<PathBuf>,
+    },
+    /// Crosswalks between ESCO and other classifications.
+    Crosswalk {
+        #[command(subcommand)]
+        command: CrosswalkCommand,
+    },
+    /// Run a SPARQL query over the store (the default graph is the union of all graphs).
+    Query {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Output format (default: tsv for SELECT/ASK, nt for CONSTRUCT/DESCRIBE).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Time limit in seconds.
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+        /// The query; `@FILE` reads it from a file, `-` from standard input.
+        query: String,
+    },
+    /// Write the whole dataset (every graph) to FILE as N-Quads (.nq) or TriG (.trig),
+    /// optionally gzipped (.gz). `load` reads such a dump back.
+    Dump {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Output file.
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+    },
+    /// Print the SKOS integrity report; exits with 1 if it finds hard violations.
+    Check {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print what the store holds: concepts by class, relations and labels by language.
+    Stats {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+/// Crosswalk commands.
+#[derive(Debug, Subcommand)]
+pub enum CrosswalkCommand {
+    /// Import crosswalk tables (EURES mapping tables, the ESCO–O*NET crosswalk): one named
+    /// graph per crosswalk, replaced if it exists.
+    Import {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The crosswalk's ID (default: from its project name). Only with one FILE.
+        #[arg(long)]
+        id: Option<String>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Crosswalk tables.
+        #[arg(required = true, value_hint = ValueHint::FilePath)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Where the shipped data is: `--data`/`ESCO_LD_DATA`, else `data/` of the source tree, else
+/// `./data`.
+pub fn default_data_dir(flag: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir;
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    if built.is_dir() {
+        built
+    } else {
+        PathBuf::from("data")
+    }
+}
+
+/// Runs a command.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Load {
+            store,
+            release,
+            data,
+            json,
+            sources,
+        } => {
+            let sources = if sources.is_empty() {
+                vec![default_data_dir(data)]
+            } else {
+                sources
+            };
+            let plan = load::plan(
+                &sources,
+                &LoadOptions {
+                    release,
+                    crosswalk_id: None,
+                },
+            )?;
+            if plan.is_empty() {
+                bail!(
+                    "nothing to load in {}",
+                    sources
+                        .iter()
+                        .map(|s| s.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            run_load(&store.store, plan, json)
+        }
+        Command::Crosswalk {
+            command:
+                CrosswalkCommand::Import {
+                    store,
+                    id,
+                    json,
+                    files,
+                },
+        } => {
+            let plan = load::plan(
+                &files,
+                &LoadOptions {
+                    release: None,
+                    crosswalk_id: id,
+                },
+            )?;
+            if !plan.only_crosswalks() {
+                bail!("crosswalk import takes crosswalk tables only (EURES mapping tables, the ESCO–O*NET crosswalk); use `load` for other sources");
+            }
+            run_load(&store.store, plan, json)
+        }
+        Command::Query {
+            store,
+            format,
+            timeout,
+            query,
+        } => {
+            let query = read_query(&query)?;
+            if !(timeout > 0.0 && timeout.is_finite()) {
+                bail!("--timeout must be a positive number of seconds");
+            }
+            let store = store::open_read_only(&store.store)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            sparql::run_to_writer(
+                &store,
+                &query,
+                format,
+                Duration::from_secs_f64(timeout),
+                &mut out,
+            )?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dump { store, file } => {
+            let started = Instant::now();
+            let store = store::open_read_only(&store.store)?;
+            let n = store::dump(&store, &file)?;
+            eprintln!(
+                "wrote {n} quads to {} in {:.1} s",
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { store, json } => {
+            let store = store::open_read_only(&store.store)?;
+            let report = check::run(&store, check::Scope::Full)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+            Ok(if report.has_violations() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Stats { store } => {
+            let store = store::open_read_only(&store.store)?;
+            print!("{}", stats::collect(&store, true)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_query(arg: &str) -> anyhow::Result<String> {
+    if arg == "-" {
+        let mut text = String::new();
+        io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the query from standard input")?;
+        Ok(text)
+    } else if let Some(file) = arg.strip_prefix('@') {
+        std::fs::read_to_string(file).with_context(|| format!("reading the query from {file}"))
+    } else {
+        Ok(arg.to_owned())
+    }
+}
+
+fn run_load(path: &Path, plan: load::Plan, json: bool) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let report = store::load_into(path, plan)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", summary(&report));
+        println!("loaded into {} in {seconds:.1} s", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A human summary of a load.
+pub fn summary(report: &LoadReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for r in &report.releases {
+        let _ = writeln!(
+            s,
+            "ESCO v{} ({}; languages {}):",
+            r.version,
+            stats::short(&r.graph),
+            r.languages.join(" ")
+        );
+        let _ = writeln!(
+            s,
+            "  {} occupations, {} skills ({} skill/competence, {} knowledge), {} ISCO groups, {} skill groups (+{} named only by the hierarchy), {} concept schemes",
+            r.occupations, r.skills, r.skill_competence, r.knowledge, r.isco_groups, r.skill_groups, r.hierarchy_only_skill_groups, r.concept_schemes
+        );
+        let _ = writeln!(
+            s,
+            "  {} occupation–skill relations ({} essential), {} skill–skill relations, {} + {} broader relations",
+            r.occupation_skill_relations, r.essential_occupation_skill_relations, r.skill_skill_relations, r.broader_occupation_pillar, r.broader_skill_pillar
+        );
+        let collections: Vec<String> = r
+            .collections
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        let _ = writeln!(s, "  collections: {}", collections.join(", "));
+        let labels: Vec<String> = r.labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let _ = writeln!(s, "  labels: {}", labels.join(", "));
+    }
+    for l in &report.label_supplements {
+        let labels: Vec<String> = l.labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let _ = writeln!(
+            s,
+            "labels of ESCO v{} for {} concepts of {} ({} languages; {} obsolete concepts and languages {} left out): {}",
+            l.version,
+            l.concepts,
+            stats::short(&l.supplements),
+            l.labels.len(),
+            l.obsolete_concepts,
+            if l.languages_skipped.is_empty() { "none".into() } else { l.languages_skipped.join(" ") },
+            labels.join(", ")
+        );
+    }
+    for c in &report.crosswalks {
+        let links: Vec<String> = c.links.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let _ = writeln!(
+            s,
+            "crosswalk {} ({}; {}): {} rows, {} links ({}), {} foreign concepts{}{}",
+            c.id,
+            c.source,
+            c.encoding,
+            c.rows,
+            c.total_links(),
+            links.join(", "),
+            c.foreign_concepts,
+            if c.repaired_rows > 0 {
+                format!(", {} whole-row-quoted rows read", c.repaired_rows)
+            } else {
+                String::new()
+            },
+            if c.no_relation_rows > 0 {
+                format!(", {} rows with no relation skipped", c.no_relation_rows)
+            } else {
+                String::new()
+            },
+        );
+    }
+    if report.onet_occupations > 0 {
+        let _ = writeln!(
+            s,
+            "O*NET occupation data: {} occupations",
+            report.onet_occupations
+        );
+    }
+    for f in &report.rdf_files {
+        let _ = writeln!(s, "RDF loaded as is: {f}");
+    }
+    for f in &report.ignored {
+        let _ = writeln!(s, "ignored (not a known table): {f}");
+    }
+    let _ = writeln!(
+        s,
+        "store: {} quads written into {} named graphs",
+        report.quads_written,
+        report.stats.graphs.len()
+    );
+    let _ = write!(
+        s,
+        "SKOS integrity (hard rules; `esco-ld check` runs them all):\n{}",
+        report.integrity
+    );
+    s
+}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+
+pub mod check;
+pub mod cli;
+pub mod crosswalk;
+pub mod esco;
+pub mod load;
+pub mod queries;
+pub mod sink;
+pub mod sparql;
+pub mod stats;
+pub mod store;
+pub mod table;
+pub mod util;
+pub mod vocab;
+
+/// The attribution ESCO's reuse terms ask for, kept wherever ESCO data is served or shipped.
+pub const ATTRIBUTION: &str =
+    "This service uses the ESCO classification of the European Commission.";
+
+/// The attribution the O*NET licence asks for.
+pub const ONET_ATTRIBUTION: &str = "This includes information from the O*NET Database by the U.S. Department of Labor, Employment and Training Administration (USDOL/ETA), used under the CC BY 4.0 license.";

@@ -1,0 +1,227 @@
+//! The persistent store: opening it, replacing its content all-or-nothing, dumping it.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::store::{StorageError, Store};
+
+use crate::load::{self, LoadError, LoadReport, Plan};
+use crate::util;
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No store at that path.
+    #[error("{}: no store here (create one with `esco-ld load --store {}`)", .0.display(), .0.display())]
+    Missing(PathBuf),
+    /// A folder that is not a store.
+    #[error("{}: the folder is not empty and holds no esco-ld store; refusing to write into it", .0.display())]
+    NotAStore(PathBuf),
+    /// Another process holds the store.
+    #[error("{}: the store is in use by another process (a running server?): {source}", path.display())]
+    Locked {
+        /// The store.
+        path: PathBuf,
+        /// RocksDB's message.
+        #[source]
+        source: StorageError,
+    },
+    /// The storage failed.
+    #[error("{}: {source}", path.display())]
+    Storage {
+        /// The store.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: StorageError,
+    },
+    /// A file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The load failed; the store is as it was.
+    #[error("{0}\n(the store was left as it was)")]
+    Load(LoadError),
+    /// A dump format that does not hold named graphs.
+    #[error("{}: dumps are N-Quads (.nq) or TriG (.trig), optionally gzipped (.gz)", .0.display())]
+    DumpFormat(PathBuf),
+}
+
+impl From<LoadError> for StoreError {
+    fn from(e: LoadError) -> Self {
+        Self::Load(e)
+    }
+}
+
+fn is_store(path: &Path) -> bool {
+    path.join("CURRENT").is_file()
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    fs::read_dir(path)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false)
+}
+
+fn storage(path: &Path) -> impl FnOnce(StorageError) -> StoreError + '_ {
+    move |source| {
+        let text = source.to_string();
+        if text.contains("lock") || text.contains("Resource temporarily unavailable") {
+            StoreError::Locked {
+                path: path.to_path_buf(),
+                source,
+            }
+        } else {
+            StoreError::Storage {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}
+
+/// Opens an existing store for reading and writing.
+pub fn open(path: &Path) -> Result<Store, StoreError> {
+    if !is_store(path) {
+        return Err(StoreError::Missing(path.to_path_buf()));
+    }
+    Store::open(path).map_err(storage(path))
+}
+
+/// Opens an existing store for reading: a snapshot as of now, which works while another process
+/// holds the store.
+pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+    if !is_store(path) {
+        return Err(StoreError::Missing(path.to_path_buf()));
+    }
+    Store::open_read_only(path).map_err(storage(path))
+}
+
+/// Loads a plan into the store at `path`, all or nothing: the current content is copied
+/// (hard links) to a staging store beside it, the plan is applied and checked there, and only
+/// then does the staging store replace the current one. On any error the store is untouched.
+pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
+    let exists = path.exists();
+    if exists && !is_store(path) && !is_empty_dir(path) {
+        return Err(StoreError::NotAStore(path.to_path_buf()));
+    }
+    let staging = util::sibling(path, "staging");
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|source| StoreError::Io {
+            path: staging.clone(),
+            source,
+        })?;
+    }
+    // Holding the current store open keeps other writers out until the swap.
+    let current = if exists && is_store(path) {
+        let current = Store::open(path).map_err(storage(path))?;
+        current.backup(&staging).map_err(storage(path))?;
+        Some(current)
+    } else {
+        None
+    };
+    let result = (|| {
+        let store = Store::open(&staging).map_err(storage(&staging))?;
+        let report = load::apply(&store, plan)?;
+        store.flush().map_err(storage(&staging))?;
+        Ok(report)
+    })();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            drop(current);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    drop(current);
+    let old = util::sibling(path, "old");
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| StoreError::Io { path: p, source }
+    };
+    if exists {
+        fs::rename(path, &old).map_err(io(path))?;
+    }
+    if let Err(source) = fs::rename(&staging, path) {
+        if exists {
+            let _ = fs::rename(&old, path);
+        }
+        return Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    if exists {
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(report)
+}
+
+/// The dump format of a file name: N-Quads or TriG, gzipped or not.
+pub fn dump_format(path: &Path) -> Option<(RdfFormat, bool)> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let (name, gz) = name
+        .strip_suffix(".gz")
+        .map_or((name.as_str(), false), |n| (n, true));
+    match name.rsplit('.').next()? {
+        "nq" => Some((RdfFormat::NQuads, gz)),
+        "trig" => Some((RdfFormat::TriG, gz)),
+        _ => None,
+    }
+}
+
+/// Writes the whole dataset, every graph, to `file` (whole or not at all). Returns the quads.
+pub fn dump(store: &Store, file: &Path) -> Result<u64, StoreError> {
+    let (format, gz) =
+        dump_format(file).ok_or_else(|| StoreError::DumpFormat(file.to_path_buf()))?;
+    let mut count = 0;
+    util::write_atomically(file, |out| {
+        let mut sink: Box<dyn Write> = if gz {
+            Box::new(flate2::write::GzEncoder::new(
+                out,
+                flate2::Compression::default(),
+            ))
+        } else {
+            Box::new(out)
+        };
+        count = write_dataset(store, format, &mut sink)?;
+        sink.flush()
+    })
+    .map_err(|source| StoreError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    Ok(count)
+}
+
+/// Serialises every quad of the store, grouped by graph (TriG needs that to be compact).
+pub fn write_dataset(store: &Store, format: RdfFormat, out: &mut dyn Write) -> io::Result<u64> {
+    let mut serializer = RdfSerializer::from_format(format);
+    for (prefix, ns) in [
+        ("skos", "http://www.w3.org/2004/02/skos/core#"),
+        ("esco", "http://data.europa.eu/esco/model#"),
+        ("dcterms", "http://purl.org/dc/terms/"),
+    ] {
+        serializer = serializer
+            .with_prefix(prefix, ns)
+            .map_err(io::Error::other)?;
+    }
+    let mut writer = serializer.for_writer(out);
+    let mut count = 0;
+    for quad in store.iter() {
+        let quad = quad.map_err(io::Error::other)?;
+        writer.serialize_quad(&quad)?;
+        count += 1;
+    }
+    writer.finish()?;
+    Ok(count)
+}
