@@ -20,7 +20,7 @@ impl<'a> QuadSink<'a> {
         let loader = store
             .bulk_loader()
             .with_num_threads(2)
-            .with_max_memory_size_in_megabytes(512);
+            .with_max_memory_size_in_megabytes(1536);
         Self {
             loader: Some(loader),
             buffer: Vec::with_capacity(BATCH),

@@ -163,9 +163,12 @@ pub fn run_to_writer(
     out: &mut impl Write,
 ) -> Result<u64, SparqlError> {
     let deadline = Deadline::start(limit);
-    let results = evaluate(store, query, Some(deadline.token())).map_err(|e| match e {
-        SparqlError::Evaluation(e) => deadline.error(e),
-        other => other,
+    let results = evaluate(store, query, Some(deadline.token())).map_err(|e| {
+        if let SparqlError::Evaluation(e) = e {
+            deadline.error(e)
+        } else {
+            e
+        }
     })?;
     let mut count = 0;
     match results {
@@ -195,7 +198,11 @@ pub fn run_to_writer(
                         "an ASK query gives a boolean: use --format json, xml, csv or tsv".into(),
                     )
                 })?;
-            QueryResultsSerializer::from_format(format).serialize_boolean_to_writer(out, value)?;
+            let out = QueryResultsSerializer::from_format(format)
+                .serialize_boolean_to_writer(out, value)?;
+            if matches!(format, QueryResultsFormat::Csv | QueryResultsFormat::Tsv) {
+                out.write_all(b"\n")?;
+            }
             count = 1;
         }
         QueryResults::Graph(triples) => {

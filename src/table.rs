@@ -240,6 +240,37 @@ impl Columns {
     }
 }
 
+/// Line numbers from byte offsets. The CSV parser's own line count is one short after a CRLF
+/// line end (it counts the `\n` of a record's `\r\n` into the next record), so lines are
+/// computed from the record's byte offset instead.
+struct Lines {
+    newlines: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        Self {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    fn line(&self, text: &str, record: &csv::StringRecord) -> u64 {
+        let mut start = record
+            .position()
+            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+        // A record read after a CRLF starts at the LF.
+        if text.as_bytes().get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        1 + self.newlines.partition_point(|&i| i < start) as u64
+    }
+}
+
 impl Table {
     fn reader(&self, delimiter: u8, flexible: bool) -> csv::Reader<&[u8]> {
         csv::ReaderBuilder::new()
@@ -251,10 +282,11 @@ impl Table {
 
     /// Every record with its starting line, for tables with a preamble before the header.
     pub fn records(&self, delimiter: u8) -> Result<Vec<(u64, csv::StringRecord)>, LoadError> {
+        let lines = Lines::new(&self.text);
         let mut out = Vec::new();
         for result in self.reader(delimiter, true).records() {
             let record = result.map_err(|e| self.csv_error(&e))?;
-            let line = record.position().map_or(0, csv::Position::line);
+            let line = lines.line(&self.text, &record);
             out.push((line, record));
         }
         Ok(out)
@@ -270,6 +302,7 @@ impl Table {
         // Official tables leave trailing empty fields out on some rows: shorter rows are
         // read with those fields empty; longer rows are errors.
         let mut reader = self.reader(b',', true);
+        let lines = Lines::new(&self.text);
         let mut records = reader.records();
         let header = match records.next() {
             Some(h) => h.map_err(|e| self.csv_error(&e))?,
@@ -291,7 +324,7 @@ impl Table {
             if fields.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            let line = fields.position().map_or(0, csv::Position::line);
+            let line = lines.line(&self.text, &fields);
             if fields.len() > columns.names().len() {
                 return Err(LoadError::Csv {
                     origin: self.origin.clone(),
@@ -338,8 +371,21 @@ impl Table {
     }
 
     /// Maps a CSV parser error to one naming this table, the line and the field.
+    #[expect(
+        clippy::wildcard_enum_match_arm,
+        reason = "csv::ErrorKind is non-exhaustive"
+    )]
     pub fn csv_error(&self, error: &csv::Error) -> LoadError {
-        let line = error.position().map_or(0, csv::Position::line);
+        let line = error.position().map_or(0, |p| {
+            let mut start = usize::try_from(p.byte()).unwrap_or(0);
+            if self.text.as_bytes().get(start) == Some(&b'\n') {
+                start += 1;
+            }
+            1 + self.text.as_bytes()[..start.min(self.text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64
+        });
         let message = match error.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
@@ -389,7 +435,8 @@ mod tests {
         let r = rows(&t, &["uri", "alt", "scheme"]).unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].1, vec!["u1", "a\r\nb", "s1,\r\ns2"]);
-        assert_eq!(r[1].0, 4, "second record starts on line 4");
+        assert_eq!(r[0].0, 2);
+        assert_eq!(r[1].0, 5, "second record starts on line 5");
         assert_eq!(r[1].1, vec!["u2", "", "s3"]);
     }
 

@@ -1,0 +1,243 @@
+//! The command line, run as a user runs it: exit codes, output formats, messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::{csv_column, distinct, fixture};
+
+fn esco_ld(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_esco-ld"))
+        .args(args)
+        .env_remove("ESCO_LD_STORE")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn loaded() -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store").display().to_string();
+    let esco = fixture("esco").display().to_string();
+    let onet = fixture("crosswalks/onet_esco_crosswalk_subset.csv")
+        .display()
+        .to_string();
+    let out = esco_ld(&[
+        "load",
+        "--store",
+        &store,
+        "--release",
+        "1.1.1",
+        &esco,
+        &onet,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let occupations = distinct(csv_column(
+        &fixture("esco/occupations_en.csv"),
+        "conceptUri",
+    ))
+    .len();
+    assert!(
+        stdout(&out).contains(&format!("{occupations} occupations")),
+        "{}",
+        stdout(&out)
+    );
+    (tmp, store)
+}
+
+const OCC: &str = "http://data.europa.eu/esco/occupation/04ba4d6c-957d-417f-bf63-5b9e015a9f86";
+
+#[test]
+fn query_prints_sparql_tsv_by_default_and_other_formats_on_request() {
+    let (_tmp, store) = loaded();
+    let q = format!("SELECT ?label WHERE {{ <{OCC}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?label FILTER(LANG(?label) = 'en') }}");
+    let out = esco_ld(&["query", "--store", &store, &q]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "?label\n\"software analyst\"@en\n");
+
+    let out = esco_ld(&["query", "--store", &store, "--format", "json", &q]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["results"]["bindings"][0]["label"]["value"],
+        "software analyst"
+    );
+    assert_eq!(json["results"]["bindings"][0]["label"]["xml:lang"], "en");
+
+    let out = esco_ld(&["query", "--store", &store, "--format", "csv", &q]);
+    assert_eq!(stdout(&out), "label\r\nsoftware analyst\r\n");
+
+    let construct = format!("CONSTRUCT {{ <{OCC}> ?p ?o }} WHERE {{ <{OCC}> ?p ?o }}");
+    let out = esco_ld(&["query", "--store", &store, "--format", "nt", &construct]);
+    assert!(stdout(&out).contains(&format!(
+        "<{OCC}> <http://www.w3.org/2004/02/skos/core#prefLabel> \"software analyst\"@en ."
+    )));
+    let out = esco_ld(&["query", "--store", &store, "--format", "ttl", &construct]);
+    assert!(stdout(&out).contains("skos:prefLabel"), "{}", stdout(&out));
+}
+
+#[test]
+fn query_errors_are_clear_and_exit_non_zero() {
+    let (_tmp, store) = loaded();
+    let out = esco_ld(&["query", "--store", &store, "SELECT ?x WHERE { ?x ?y }"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: ") && stderr(&out).contains("1:"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = esco_ld(&[
+        "query",
+        "--store",
+        &store,
+        "--format",
+        "ttl",
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("use --format json, xml, csv or tsv"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = esco_ld(&["query", "--store", "/nonexistent/store", "ASK {}"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no store here"), "{}", stderr(&out));
+
+    let out = esco_ld(&["query", "--store", &store, "--format", "yaml", "ASK {}"]);
+    assert_eq!(out.status.code(), Some(2), "bad flags are usage errors");
+}
+
+#[test]
+fn a_query_over_its_time_limit_is_stopped() {
+    let (_tmp, store) = loaded();
+    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    let started = std::time::Instant::now();
+    let out = esco_ld(&["query", "--store", &store, "--timeout", "0.5", heavy]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("time limit"), "{}", stderr(&out));
+    assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn dump_then_load_the_dump_gives_the_same_store() {
+    let (tmp, store) = loaded();
+    let file = tmp.path().join("all.nq.gz").display().to_string();
+    let out = esco_ld(&["dump", "--store", &store, &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let copy = tmp.path().join("copy").display().to_string();
+    assert!(esco_ld(&["load", "--store", &copy, &file]).status.success());
+    let q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }";
+    assert_eq!(
+        stdout(&esco_ld(&["query", "--store", &store, q])),
+        stdout(&esco_ld(&["query", "--store", &copy, q]))
+    );
+    let out = esco_ld(&[
+        "dump",
+        "--store",
+        &store,
+        &tmp.path().join("all.ttl").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("N-Quads (.nq) or TriG (.trig)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!Path::new(&tmp.path().join("all.ttl")).exists());
+}
+
+#[test]
+fn check_reports_every_rule() {
+    let (_tmp, store) = loaded();
+    let out = esco_ld(&["check", "--store", &store]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for rule in [
+        "preflabel-unique",
+        "broader-cycle",
+        "disjoint-classes",
+        "not-in-scheme",
+        "dangling-relation",
+        "dangling-mapping",
+        "duplicate-preflabel",
+    ] {
+        assert!(
+            stdout(&out).contains(rule),
+            "{rule} missing from {}",
+            stdout(&out)
+        );
+    }
+    let out = esco_ld(&["check", "--store", &store, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn a_bad_source_is_an_error_and_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store").display().to_string();
+    let out = esco_ld(&["load", "--store", &store, "/nonexistent/source.zip"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("/nonexistent/source.zip"),
+        "{}",
+        stderr(&out)
+    );
+    let notes = tmp.path().join("notes.csv");
+    std::fs::write(&notes, "a,b\n1,2\n").unwrap();
+    let out = esco_ld(&["load", "--store", &store, &notes.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("neither an ESCO bundle table"),
+        "{}",
+        stderr(&out)
+    );
+    let out = esco_ld(&[
+        "load",
+        "--store",
+        &store,
+        &fixture("esco").display().to_string(),
+    ]);
+    assert!(stderr(&out).contains("pass --release"), "{}", stderr(&out));
+    assert!(!tmp.path().join("store").exists());
+    let out = esco_ld(&[
+        "crosswalk",
+        "import",
+        "--store",
+        &store,
+        &fixture("esco/skills_en.csv").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn crosswalk_import_adds_a_crosswalk_to_a_store() {
+    let (_tmp, store) = loaded();
+    let onet = fixture("crosswalks/onet_esco_crosswalk_subset.csv")
+        .display()
+        .to_string();
+    let out = esco_ld(&[
+        "crosswalk",
+        "import",
+        "--store",
+        &store,
+        "--id",
+        "onet-subset",
+        &onet,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("crosswalk onet-subset"),
+        "{}",
+        stdout(&out)
+    );
+    let q = "ASK { GRAPH <http://data.europa.eu/esco/crosswalk/onet-subset> { ?a <http://www.w3.org/2004/02/skos/core#closeMatch> ?b } }";
+    assert_eq!(stdout(&esco_ld(&["query", "--store", &store, q])), "true\n");
+}

@@ -1,0 +1,5 @@
+//! The single integration-test binary (one binary links once; see each module for its area).
+
+mod cli;
+mod common;
+mod knowledge_graph;
