@@ -86,6 +86,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the store: SPARQL endpoint at /sparql, concept pages at /esco/..., home page at /.
+    /// With no store yet, loads the shipped data first.
+    Serve {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// The URI space served: http://HOST/esco/X describes {base-uri}X.
+        #[arg(long, default_value = "http://data.europa.eu/esco/")]
+        base_uri: String,
+        /// Bearer token that allows SPARQL Update; without it the service is read-only.
+        #[arg(long, env = "ESCO_LD_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Time limit of a query, in seconds.
+        #[arg(long, default_value_t = 30.0)]
+        query_timeout: f64,
+        /// Most rows or triples a query may return.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_results: usize,
+        /// Largest request body, in bytes.
+        #[arg(long, default_value_t = 16 * 1024 * 1024)]
+        max_body: usize,
+        /// Folder of the default data (loaded when there is no store yet).
+        #[arg(long, env = "ESCO_LD_DATA", value_hint = ValueHint::DirPath)]
+        data: Option<PathBuf>,
+    },
     /// Print what the store holds: concepts by class, relations and labels by language.
     Stats {
         #[command(flatten)]
@@ -230,12 +257,83 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Serve {
+            store,
+            bind,
+            base_uri,
+            admin_token,
+            query_timeout,
+            max_results,
+            max_body,
+            data,
+        } => {
+            if !(query_timeout > 0.0 && query_timeout.is_finite()) {
+                bail!("--query-timeout must be a positive number of seconds");
+            }
+            if oxigraph::model::NamedNode::new(&base_uri).is_err()
+                || !(base_uri.ends_with('/') || base_uri.ends_with('#'))
+            {
+                bail!("--base-uri must be an absolute IRI ending with / (got {base_uri:?})");
+            }
+            if admin_token.as_deref().is_some_and(|t| t.trim().len() < 16) {
+                bail!("the admin token must have at least 16 characters");
+            }
+            if !store.store.join("CURRENT").is_file() {
+                let dir = default_data_dir(data);
+                eprintln!(
+                    "no store at {}: loading the shipped data from {} first",
+                    store.store.display(),
+                    dir.display()
+                );
+                let plan = load::plan(&[dir], &LoadOptions::default())?;
+                run_load(&store.store, plan, false)?;
+            }
+            let config = crate::http::Config {
+                base_uri,
+                admin_token,
+                query_timeout: Duration::from_secs_f64(query_timeout),
+                max_results,
+                max_body,
+            };
+            serve(&store.store, &bind, config)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { store } => {
             let store = store::open_read_only(&store.store)?;
             print!("{}", stats::collect(&store, true)?);
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result<()> {
+    let (fingerprint, modified) = crate::http::fingerprint_dir(path);
+    let store = store::open(path)?;
+    let updates = config.admin_token.is_some();
+    let state = actix_web::web::Data::new(crate::http::AppState::new(
+        store,
+        config,
+        crate::http::Version::new(fingerprint, modified),
+    ));
+    actix_web::rt::System::new().block_on(async move {
+        let server = actix_web::HttpServer::new(move || crate::http::build_app(state.clone()))
+            .bind(bind)
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        tracing::info!(
+            bind,
+            updates,
+            "serving: SPARQL at /sparql, concepts at /esco/..., home page at /"
+        );
+        eprintln!(
+            "esco-ld serving on http://{bind}/ (SPARQL at /sparql; updates {})",
+            if updates {
+                "on, with the admin token"
+            } else {
+                "off"
+            }
+        );
+        server.run().await.context("the server stopped")
+    })
 }
 
 fn read_query(arg: &str) -> anyhow::Result<String> {

@@ -2,10 +2,13 @@
 
 pub mod check;
 pub mod cli;
+pub mod conneg;
 pub mod crosswalk;
 pub mod esco;
+pub mod http;
 pub mod load;
 pub mod queries;
+pub mod rdf;
 pub mod sink;
 pub mod sparql;
 pub mod stats;

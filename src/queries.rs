@@ -19,15 +19,37 @@ named! {
     CHECK_NOT_IN_SCHEME = "check-not-in-scheme.rq";
     /// SKOS S9/S37 violations.
     CHECK_DISJOINT_CLASSES = "check-disjoint-classes.rq";
+    /// A concept with what its page shows.
+    DESCRIBE_CONCEPT = "describe-concept.rq";
     /// All broader edges.
     BROADER_EDGES = "broader-edges.rq";
 }
+
+/// Example queries shown on the SPARQL page (and run by the benchmark's SPARQL mix).
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "Label lookup",
+        include_str!("../queries/example-label-lookup.rq"),
+    ),
+    (
+        "An occupation's essential skills",
+        include_str!("../queries/example-occupation-skills.rq"),
+    ),
+    (
+        "The ISCO groups above an occupation",
+        include_str!("../queries/example-hierarchy.rq"),
+    ),
+    (
+        "Concepts per scheme",
+        include_str!("../queries/example-count-by-scheme.rq"),
+    ),
+];
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn every_named_query_parses() {
-        for (name, text) in super::ALL {
+        for (name, text) in super::ALL.iter().chain(super::EXAMPLES) {
             assert!(
                 oxigraph::sparql::SparqlEvaluator::new()
                     .parse_query(text)

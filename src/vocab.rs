@@ -38,6 +38,8 @@ pub mod rdfs {
 /// XSD datatypes.
 pub mod xsd {
     terms! { "http://www.w3.org/2001/XMLSchema#";
+        /// `xsd:string`
+        STRING = "string";
         /// `xsd:dateTime`
         DATE_TIME = "dateTime";
         /// `xsd:date`

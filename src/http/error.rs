@@ -1,0 +1,160 @@
+//! Errors at the HTTP edge: one code table, each code with its status, every layer error mapped
+//! to a code in one place.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::conneg::AcceptError;
+use crate::sparql::SparqlError;
+
+/// What went wrong, as clients see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// A parameter or body that cannot be used.
+    BadRequest,
+    /// A SPARQL query or update that does not parse.
+    MalformedQuery,
+    /// No such resource.
+    NotFound,
+    /// No representation fits the Accept header.
+    NotAcceptable,
+    /// A request body of a type the endpoint does not take.
+    UnsupportedMediaType,
+    /// Credentials are missing.
+    Unauthorized,
+    /// Credentials are wrong, or writes are off.
+    Forbidden,
+    /// The method is not allowed on the resource.
+    MethodNotAllowed,
+    /// The query ran out of time.
+    QueryTimeout,
+    /// The result is larger than allowed.
+    ResultTooLarge,
+    /// The request body is larger than allowed.
+    PayloadTooLarge,
+    /// A bug or a storage failure.
+    Internal,
+}
+
+impl Code {
+    /// The HTTP status of the code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest | Self::MalformedQuery => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ResultTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Layer errors say which code they are.
+pub trait ErrorCode {
+    /// The code.
+    fn error_code(&self) -> Code;
+}
+
+impl ErrorCode for SparqlError {
+    fn error_code(&self) -> Code {
+        match self {
+            Self::Syntax(_) => Code::MalformedQuery,
+            Self::Evaluation(_) | Self::Io(_) => Code::Internal,
+            Self::Timeout(_) => Code::QueryTimeout,
+            Self::TooManyResults(_) => Code::ResultTooLarge,
+            Self::Format(_) => Code::NotAcceptable,
+        }
+    }
+}
+
+impl ErrorCode for AcceptError {
+    fn error_code(&self) -> Code {
+        Code::BadRequest
+    }
+}
+
+impl ErrorCode for oxigraph::store::StorageError {
+    fn error_code(&self) -> Code {
+        Code::Internal
+    }
+}
+
+/// An error response: JSON `{message, code}`, or plain text on the SPARQL endpoints.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The code.
+    pub code: Code,
+    /// For people.
+    pub message: String,
+    /// Plain text instead of JSON.
+    pub plain: bool,
+}
+
+impl ApiError {
+    /// An error with a code and message.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            plain: false,
+        }
+    }
+
+    /// The same error, rendered as plain text.
+    pub fn plain(mut self) -> Self {
+        self.plain = true;
+        self
+    }
+}
+
+impl<E: std::error::Error + ErrorCode> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self::new(e.error_code(), e.to_string())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    message: &'a str,
+    code: Code,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.code == Code::Internal {
+            tracing::error!(message = %self.message, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if self.code == Code::Unauthorized {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"esco-ld\""));
+        }
+        if self.plain {
+            response
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("{}\n", self.message))
+        } else {
+            response.json(Body {
+                message: &self.message,
+                code: self.code,
+            })
+        }
+    }
+}

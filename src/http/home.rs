@@ -1,0 +1,108 @@
+//! The home page: what the service holds and where to go from there.
+
+use std::fmt::Write;
+
+use actix_web::http::header::ContentType;
+use actix_web::{web, HttpRequest, HttpResponse};
+use oxigraph::model::Term;
+
+use super::error::{ApiError, Code};
+use super::html::{escape, page};
+use super::AppState;
+use crate::stats::short;
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/")
+            .route(web::get().to(home))
+            .route(web::head().to(home)),
+    );
+}
+
+const SCHEMES: &str = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX void: <http://rdfs.org/ns/void#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?kind ?s ?label WHERE {
+  { ?s a skos:ConceptScheme BIND('scheme' AS ?kind) OPTIONAL { ?s skos:prefLabel ?label FILTER(LANG(?label) = 'en' || LANG(?label) = '') } }
+  UNION { ?s a void:Linkset ; dcterms:title ?label FILTER NOT EXISTS { ?parent void:subset ?s } BIND('crosswalk' AS ?kind) }
+}
+ORDER BY ?kind ?label";
+
+fn value(term: Option<&Term>) -> String {
+    match term {
+        Some(Term::NamedNode(n)) => n.as_str().to_owned(),
+        Some(Term::Literal(l)) => l.value().to_owned(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(response) = state.not_modified(&req) {
+        return Ok(response);
+    }
+    let st = state.clone();
+    let (stats, rows) = web::block(move || -> Result<_, ApiError> {
+        let stats = crate::stats::collect(&st.store, false)?;
+        let rows = crate::sparql::select(&st.store, SCHEMES)?;
+        Ok((stats, rows))
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    let base = &state.config.base_uri;
+    let href = |iri: &str| {
+        iri.strip_prefix(base.as_str())
+            .map_or_else(|| iri.to_owned(), |rest| format!("/esco/{rest}"))
+    };
+    let mut b = String::from("<h1>ESCO as linked data</h1><p>The European Classification of Skills, Competences and Occupations as SKOS: every concept at its ESCO URI, a SPARQL endpoint, and crosswalks to other classifications.</p><h2>What this service holds</h2><table>");
+    for (class, name) in [
+        ("http://data.europa.eu/esco/model#Occupation", "occupations"),
+        ("http://data.europa.eu/esco/model#Skill", "skills"),
+        ("http://data.europa.eu/esco/model#ISCOGroup", "ISCO groups"),
+        (
+            "http://data.europa.eu/esco/model#SkillGroup",
+            "skill groups",
+        ),
+        (
+            "http://www.w3.org/2004/02/skos/core#ConceptScheme",
+            "concept schemes",
+        ),
+        (
+            "http://www.w3.org/2004/02/skos/core#Collection",
+            "collections",
+        ),
+        ("http://rdfs.org/ns/void#Linkset", "crosswalk linksets"),
+    ] {
+        let _ = write!(
+            b,
+            "<tr><td>{name}</td><td>{}</td></tr>",
+            stats.class_total(class)
+        );
+    }
+    b.push_str("</table><h2>Graphs</h2><ul>");
+    for graph in stats.graphs.keys() {
+        let _ = write!(b, "<li><code>{}</code></li>", escape(&short(graph)));
+    }
+    b.push_str("</ul>");
+    for (kind, heading) in [("scheme", "Concept schemes"), ("crosswalk", "Crosswalks")] {
+        let _ = write!(b, "<h2>{heading}</h2><ul class=\"cols\">");
+        for row in rows.iter().filter(|r| value(r[0].as_ref()) == kind) {
+            let iri = value(row[1].as_ref());
+            let label = value(row[2].as_ref());
+            let label = if label.is_empty() { iri.clone() } else { label };
+            let _ = write!(
+                b,
+                "<li><a href=\"{}\">{}</a></li>",
+                escape(&href(&iri)),
+                escape(&label)
+            );
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("<h2>Query</h2><p><a href=\"/sparql\">SPARQL endpoint and query page</a></p>");
+    Ok(state
+        .cached(HttpResponse::Ok())
+        .content_type(ContentType::html())
+        .body(page("esco-ld", "en", &b)))
+}

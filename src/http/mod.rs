@@ -1,0 +1,245 @@
+//! The HTTP service: the app factory used by `serve` and by the tests, shared state, caching.
+
+mod concepts;
+mod error;
+mod home;
+mod html;
+mod sparql;
+
+pub use error::{ApiError, Code, ErrorCode};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+use std::time::{Duration, SystemTime};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpResponseBuilder};
+use oxigraph::store::Store;
+
+/// What the service needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The URI space served: `http://HOST/esco/X` describes `{base_uri}X`.
+    pub base_uri: String,
+    /// Bearer token that allows writes; writes are off without it.
+    pub admin_token: Option<String>,
+    /// Time limit of a query.
+    pub query_timeout: Duration,
+    /// Most rows (or triples) a query may return.
+    pub max_results: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            base_uri: crate::vocab::mint::ESCO.to_owned(),
+            admin_token: None,
+            query_timeout: Duration::from_secs(30),
+            max_results: 1_000_000,
+            max_body: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// The store's version as clients see it: a fingerprint of its content at start, and a counter
+/// of writes through this service.
+#[derive(Debug)]
+pub struct Version {
+    fingerprint: u64,
+    generation: AtomicU64,
+    modified: RwLock<SystemTime>,
+}
+
+impl Version {
+    /// For a store whose content is summed up by `fingerprint` and was last changed at `modified`.
+    pub fn new(fingerprint: u64, modified: SystemTime) -> Self {
+        Self {
+            fingerprint,
+            generation: AtomicU64::new(0),
+            modified: RwLock::new(modified),
+        }
+    }
+
+    /// Records a write.
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut m) = self.modified.write() {
+            *m = SystemTime::now();
+        }
+    }
+
+    /// The entity tag of every representation derived from the store now.
+    pub fn etag(&self) -> String {
+        format!(
+            "\"{:016x}-{}\"",
+            self.fingerprint,
+            self.generation.load(Ordering::SeqCst)
+        )
+    }
+
+    /// When the store last changed (whole seconds).
+    pub fn modified(&self) -> SystemTime {
+        self.modified.read().map_or(SystemTime::UNIX_EPOCH, |m| *m)
+    }
+}
+
+/// Shared state of the service.
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// Settings.
+    pub config: Config,
+    /// Version for caching.
+    pub version: Version,
+}
+
+impl AppState {
+    /// State for a store.
+    pub fn new(store: Store, config: Config, version: Version) -> Self {
+        Self {
+            store,
+            config,
+            version,
+        }
+    }
+
+    /// Answers a conditional GET with 304 when the client's copy is current.
+    pub fn not_modified(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        let etag = self.version.etag();
+        let headers = req.headers();
+        if let Some(tags) = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+        {
+            let matches = tags
+                .split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*");
+            return matches.then(|| self.cached(HttpResponse::NotModified()).finish());
+        }
+        let since = headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())?;
+        let modified = self.version.modified();
+        let modified_secs = modified
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let since_secs = since
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        (modified_secs <= since_secs).then(|| self.cached(HttpResponse::NotModified()).finish())
+    }
+
+    /// Adds the caching headers of a public read.
+    pub fn cached(&self, mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
+        builder
+            .insert_header((header::ETAG, self.version.etag()))
+            .insert_header((
+                header::LAST_MODIFIED,
+                httpdate::fmt_http_date(self.version.modified()),
+            ))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+        builder
+    }
+}
+
+/// A fingerprint of a store folder's files (names and sizes) and their latest change: RocksDB
+/// writes new files for every change, so a changed store has a different fingerprint.
+pub fn fingerprint_dir(dir: &std::path::Path) -> (u64, SystemTime) {
+    use std::hash::{Hash, Hasher};
+    let mut entries: Vec<(String, u64, SystemTime)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                meta.len(),
+                meta.modified().ok()?,
+            ))
+        })
+        .filter(|(name, _, _)| !name.starts_with("LOG") && name != "LOCK")
+        .collect();
+    entries.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for (name, len, _) in &entries {
+        (name, len).hash(&mut hasher);
+    }
+    let modified = entries
+        .iter()
+        .map(|e| e.2)
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    (hasher.finish(), modified)
+}
+
+/// The application: routes, body limits, error formats, CORS for reads, request logging.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let max_body = state.config.max_body;
+    App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(max_body))
+        .app_data(
+            web::FormConfig::default()
+                .limit(max_body)
+                .error_handler(|e, _| {
+                    ApiError::new(Code::BadRequest, format!("unreadable form: {e}"))
+                        .plain()
+                        .into()
+                }),
+        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::new(Code::BadRequest, format!("unreadable query string: {e}")).into()
+        }))
+        .app_data(
+            web::PathConfig::default().error_handler(|e, _| {
+                ApiError::new(Code::BadRequest, format!("bad path: {e}")).into()
+            }),
+        )
+        .configure(sparql::configure)
+        .configure(concepts::configure)
+        .configure(home::configure)
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))
+        }))
+        .wrap(middleware::DefaultHeaders::new().add((
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        )))
+        .wrap(middleware::from_fn(log_request))
+}
+
+async fn log_request(
+    req: ServiceRequest,
+    next: middleware::Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let (method, path) = (req.method().to_string(), req.path().to_owned());
+    let response = next.call(req).await?;
+    tracing::info!(
+        method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(response)
+}
