@@ -517,3 +517,148 @@ async fn oversized_bodies_are_refused() {
     .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[actix_web::test]
+async fn graph_store_protocol() {
+    let (_tmp, _data, app) = app!(Config {
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    });
+    let auth = (header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+    let g = "/store?graph=http%3A%2F%2Fexample.org%2Fg";
+    let ttl = || (header::CONTENT_TYPE, "text/turtle");
+    // Read a graph of the store.
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(
+                "/store?graph=http%3A%2F%2Fdata.europa.eu%2Fesco%2Fcrosswalk%2Fesco-onet-crosswalk",
+            )
+            .insert_header((header::ACCEPT, "application/n-triples"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(parse(&test::read_body(resp).await, "application/n-triples")
+        .iter()
+        .any(|t| t.contains("closeMatch")));
+    // Writes need the token; a refused write changes nothing.
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::put()
+            .uri(g)
+            .insert_header(ttl())
+            .set_payload("<http://example.org/s> <http://example.org/p> 1 .")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        test::call_service(&app, test::TestRequest::get().uri(g).to_request())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // PUT creates (201), PUT again replaces (204), POST merges, DELETE removes.
+    let put = |body: &'static str| {
+        test::TestRequest::put()
+            .uri(g)
+            .insert_header(ttl())
+            .insert_header(auth.clone())
+            .set_payload(body)
+            .to_request()
+    };
+    let put = &put;
+    assert_eq!(
+        test::call_service(
+            &app,
+            put("<http://example.org/s> <http://example.org/p> 1 .")
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        test::call_service(
+            &app,
+            put("<http://example.org/s> <http://example.org/p> 2 .")
+        )
+        .await
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri(g)
+            .insert_header(ttl())
+            .insert_header(auth.clone())
+            .set_payload("<http://example.org/s> <http://example.org/p> 3 .")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(g)
+            .insert_header((header::ACCEPT, "application/n-triples"))
+            .to_request(),
+    )
+    .await;
+    let triples = parse(&test::read_body(resp).await, "application/n-triples");
+    assert_eq!(triples.len(), 2, "{triples:?}");
+    assert!(!triples.iter().any(|t| t.contains("\"1\"")), "PUT replaced");
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::put()
+            .uri(g)
+            .insert_header(ttl())
+            .insert_header(auth.clone())
+            .set_payload("<broken")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::put()
+            .uri(g)
+            .insert_header((header::CONTENT_TYPE, "image/png"))
+            .insert_header(auth.clone())
+            .set_payload("x")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        test::call_service(
+            &app,
+            test::TestRequest::delete()
+                .uri(g)
+                .insert_header(auth.clone())
+                .to_request()
+        )
+        .await
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        test::call_service(
+            &app,
+            test::TestRequest::delete()
+                .uri(g)
+                .insert_header(auth.clone())
+                .to_request()
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        test::call_service(&app, test::TestRequest::get().uri("/store").to_request())
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -2,6 +2,7 @@
 
 mod concepts;
 mod error;
+mod graph_store;
 mod home;
 mod html;
 mod sparql;
@@ -216,6 +217,7 @@ pub fn build_app(
         )
         .configure(sparql::configure)
         .configure(concepts::configure)
+        .configure(graph_store::configure)
         .configure(home::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))

@@ -1,0 +1,252 @@
+//! The SPARQL 1.1 Graph Store HTTP Protocol at `/store` (`?default` or `?graph=IRI`): reads are
+//! public, writes need the admin token and happen in one transaction.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, Triple};
+
+use super::error::{ApiError, Code};
+use super::sparql::authorize;
+use super::AppState;
+use crate::conneg;
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/store")
+            .route(web::get().to(get))
+            .route(web::head().to(get))
+            .route(web::put().to(put))
+            .route(web::post().to(post))
+            .route(web::delete().to(delete)),
+    );
+}
+
+const GRAPH_TYPES: &[&str] = &[
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+];
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(Code::BadRequest, message).plain()
+}
+
+/// The graph a request names: `?default`, `?graph=IRI`, or none (`Ok(None)`).
+fn target(req: &HttpRequest) -> Result<Option<GraphName>, ApiError> {
+    let mut default = false;
+    let mut graphs = Vec::new();
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        match k.as_ref() {
+            "default" => default = true,
+            "graph" => graphs.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    match (default, graphs.as_slice()) {
+        (true, []) => Ok(Some(GraphName::DefaultGraph)),
+        (false, [iri]) => {
+            let iri = iri
+                .strip_prefix('<')
+                .and_then(|i| i.strip_suffix('>'))
+                .unwrap_or(iri);
+            Ok(Some(
+                NamedNode::new(iri)
+                    .map_err(|e| bad(format!("graph {iri:?} is not an IRI: {e}")))?
+                    .into(),
+            ))
+        }
+        (false, []) => Ok(None),
+        _ => Err(bad("name one graph: ?default or a single ?graph=IRI")),
+    }
+}
+
+fn exists(state: &AppState, graph: &GraphName) -> Result<bool, ApiError> {
+    Ok(match graph {
+        GraphName::DefaultGraph => true,
+        GraphName::NamedNode(n) => state.store.contains_named_graph(n)?,
+        GraphName::BlankNode(_) => false,
+    })
+}
+
+async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let graph = target(&req)?.ok_or_else(|| bad("name a graph: ?default or ?graph=IRI"))?;
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let media = conneg::negotiate(accept, GRAPH_TYPES)
+        .map_err(|e| bad(e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::NotAcceptable,
+                format!("offered: {}", GRAPH_TYPES.join(", ")),
+            )
+            .plain()
+        })?;
+    if !exists(&state, &graph)? {
+        return Err(ApiError::new(Code::NotFound, format!("no graph {graph}")).plain());
+    }
+    if let Some(response) = state.not_modified(&req) {
+        return Ok(response);
+    }
+    let st = state.clone();
+    let body = web::block(move || -> Result<Vec<u8>, ApiError> {
+        let triples: Vec<Triple> = st
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref()))
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        crate::rdf::write_triples(
+            &triples,
+            RdfFormat::from_media_type(media).unwrap_or(RdfFormat::Turtle),
+            &mut out,
+        )
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
+        Ok(out)
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    Ok(state
+        .cached(HttpResponse::Ok())
+        .insert_header((header::VARY, "Accept"))
+        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
+        .body(body))
+}
+
+/// Parses a request body into quads of `graph`.
+fn parse_body(req: &HttpRequest, body: &[u8], graph: &GraphName) -> Result<Vec<Quad>, ApiError> {
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media = media.split(';').next().unwrap_or_default().trim();
+    let format = RdfFormat::from_media_type(media)
+        .filter(|f| !f.supports_datasets() || matches!(f, RdfFormat::JsonLd { .. }))
+        .ok_or_else(|| ApiError::new(Code::UnsupportedMediaType, format!("{media:?} is not an RDF graph format (text/turtle, application/n-triples, application/rdf+xml, application/ld+json)")).plain())?;
+    let base = match graph {
+        GraphName::NamedNode(n) => Some(n.as_str().to_owned()),
+        GraphName::BlankNode(_) | GraphName::DefaultGraph => None,
+    };
+    let mut parser = RdfParser::from_format(format)
+        .without_named_graphs()
+        .with_default_graph(graph.clone());
+    if let Some(base) = base {
+        parser = parser.with_base_iri(base).map_err(|e| bad(e.to_string()))?;
+    }
+    parser
+        .for_slice(body)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("the body does not parse: {e}")))
+}
+
+async fn write(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    replace: bool,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&req, &state)?;
+    let (graph, created_iri) = match target(&req)? {
+        Some(graph) => (graph, None),
+        None if !replace => {
+            // POST to the store itself: a new graph named by the server.
+            let iri = NamedNode::new(format!(
+                "{}graph/posted/{:x}",
+                state.config.base_uri,
+                rand_id()
+            ))
+            .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
+            (GraphName::from(iri.clone()), Some(iri))
+        }
+        None => return Err(bad("name a graph: ?default or ?graph=IRI")),
+    };
+    let quads = parse_body(&req, &body, &graph)?;
+    let st = state.clone();
+    let created = web::block(move || -> Result<bool, ApiError> {
+        let existed = exists(&st, &graph)?;
+        let mut tx = st.store.start_transaction()?;
+        if let GraphName::NamedNode(n) = &graph {
+            tx.insert_named_graph(n);
+        }
+        if replace {
+            tx.clear_graph(graph.as_ref())?;
+        }
+        for quad in &quads {
+            tx.insert(quad);
+        }
+        tx.commit()?;
+        st.version.bump();
+        Ok(!existed)
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    if let Some(iri) = created_iri {
+        let location = format!(
+            "/store?graph={}",
+            form_urlencoded::byte_serialize(iri.as_str().as_bytes()).collect::<String>()
+        );
+        return Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, location))
+            .finish());
+    }
+    Ok(if created {
+        HttpResponse::Created().finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    })
+}
+
+fn rand_id() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    u128::from(h.finish())
+}
+
+async fn put(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    write(req, body, state, true).await
+}
+
+async fn post(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    write(req, body, state, false).await
+}
+
+async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    authorize(&req, &state)?;
+    let graph = target(&req)?.ok_or_else(|| bad("name a graph: ?default or ?graph=IRI"))?;
+    if !exists(&state, &graph)? {
+        return Err(ApiError::new(Code::NotFound, format!("no graph {graph}")).plain());
+    }
+    let st = state.clone();
+    web::block(move || -> Result<(), ApiError> {
+        match &graph {
+            GraphName::NamedNode(n) => st.store.remove_named_graph(n)?,
+            GraphName::BlankNode(_) | GraphName::DefaultGraph => {
+                st.store.clear_graph(GraphNameRef::DefaultGraph)?
+            }
+        }
+        st.version.bump();
+        Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    Ok(HttpResponse::NoContent().finish())
+}
