@@ -112,6 +112,10 @@ pub enum Command {
         /// Folder of the default data (loaded when there is no store yet).
         #[arg(long, env = "ESCO_LD_DATA", value_hint = ValueHint::DirPath)]
         data: Option<PathBuf>,
+        /// Let queries see only the store's default graph as their default graph instead of the
+        /// union of all graphs (for the W3C test suites).
+        #[arg(long)]
+        no_union_default_graph: bool,
     },
     /// Print what the store holds: concepts by class, relations and labels by language.
     Stats {
@@ -266,6 +270,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_results,
             max_body,
             data,
+            no_union_default_graph,
         } => {
             if !(query_timeout > 0.0 && query_timeout.is_finite()) {
                 bail!("--query-timeout must be a positive number of seconds");
@@ -294,6 +299,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 query_timeout: Duration::from_secs_f64(query_timeout),
                 max_results,
                 max_body,
+                union_default_graph: !no_union_default_graph,
             };
             serve(&store.store, &bind, config)?;
             Ok(ExitCode::SUCCESS)

@@ -662,3 +662,67 @@ async fn graph_store_protocol() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[actix_web::test]
+async fn void_description_and_dumps() {
+    let (_tmp, data, app) = app!(Config::default());
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/.well-known/void")
+            .insert_header((header::ACCEPT, "text/turtle"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let void = parse(&test::read_body(resp).await, "text/turtle");
+    let quads = data.store.len().unwrap();
+    assert!(
+        void.iter()
+            .any(|t| t.contains("#triples>") && t.contains(&format!("\"{quads}\""))),
+        "void:triples is the store's size"
+    );
+    assert!(void.iter().any(|t| t.contains("#sparqlEndpoint>")));
+    assert!(
+        void.iter()
+            .any(|t| t
+                .contains("#subset> <http://data.europa.eu/esco/crosswalk/esco-onet-crosswalk>"))
+    );
+    assert!(void
+        .iter()
+        .any(|t| t.contains("#dataDump>") && t.contains("esco-ld.nq.gz")));
+    // The N-Quads dump holds every quad of the store.
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/dumps/esco-ld.nq.gz")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let gz = test::read_body(resp).await;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    assert_eq!(
+        RdfParser::from_format(RdfFormat::NQuads)
+            .for_slice(text.as_bytes())
+            .count(),
+        quads
+    );
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/dumps/esco-ld.ttl.gz")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/dumps/nothing.zip")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}

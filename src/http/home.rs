@@ -44,9 +44,9 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     }
     let st = state.clone();
     let (stats, rows) = web::block(move || -> Result<_, ApiError> {
-        let stats = crate::stats::collect(&st.store, false)?;
+        let summary = st.summary()?;
         let rows = crate::sparql::select(&st.store, SCHEMES)?;
-        Ok((stats, rows))
+        Ok((summary, rows))
     })
     .await
     .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
@@ -77,11 +77,12 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         let _ = write!(
             b,
             "<tr><td>{name}</td><td>{}</td></tr>",
-            stats.class_total(class)
+            stats.stats.class_total(class)
         );
     }
+    let _ = write!(b, "<tr><td>triples</td><td>{}</td></tr>", stats.quads);
     b.push_str("</table><h2>Graphs</h2><ul>");
-    for graph in stats.graphs.keys() {
+    for graph in stats.stats.graphs.keys() {
         let _ = write!(b, "<li><code>{}</code></li>", escape(&short(graph)));
     }
     b.push_str("</ul>");
@@ -100,7 +101,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         }
         b.push_str("</ul>");
     }
-    b.push_str("<h2>Query</h2><p><a href=\"/sparql\">SPARQL endpoint and query page</a></p>");
+    b.push_str("<h2>Query and download</h2><p><a href=\"/sparql\">SPARQL endpoint and query page</a> · <a href=\"/.well-known/void\">VoID description</a> · dumps: <a href=\"/dumps/esco-ld.nt.gz\">N-Triples</a>, <a href=\"/dumps/esco-ld.nq.gz\">N-Quads (with graphs)</a>, <a href=\"/dumps/esco-ld.ttl.gz\">Turtle</a> (gzipped)</p>");
     Ok(state
         .cached(HttpResponse::Ok())
         .content_type(ContentType::html())

@@ -1,6 +1,7 @@
 //! The HTTP service: the app factory used by `serve` and by the tests, shared state, caching.
 
 mod concepts;
+mod dataset;
 mod error;
 mod graph_store;
 mod home;
@@ -9,8 +10,9 @@ mod sparql;
 
 pub use error::{ApiError, Code, ErrorCode};
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use actix_web::body::MessageBody;
@@ -32,6 +34,9 @@ pub struct Config {
     pub max_results: usize,
     /// Largest request body accepted, in bytes.
     pub max_body: usize,
+    /// Queries without FROM / dataset parameters see the union of all graphs as their default
+    /// graph (true), or the store's default graph alone (false, as the W3C test suites expect).
+    pub union_default_graph: bool,
 }
 
 impl Default for Config {
@@ -42,6 +47,7 @@ impl Default for Config {
             query_timeout: Duration::from_secs(30),
             max_results: 1_000_000,
             max_body: 16 * 1024 * 1024,
+            union_default_graph: true,
         }
     }
 }
@@ -88,6 +94,18 @@ impl Version {
     }
 }
 
+/// What the home page and the VoID description report, computed once per store version.
+#[derive(Debug)]
+pub struct Summary {
+    /// Classes and relations per graph.
+    pub stats: crate::stats::StoreStats,
+    /// Quads in the store.
+    pub quads: u64,
+}
+
+type Cached<T> = Mutex<Option<(String, Arc<T>)>>;
+type DumpCache = Mutex<HashMap<&'static str, (String, Arc<Vec<u8>>)>>;
+
 /// Shared state of the service.
 pub struct AppState {
     /// The store.
@@ -96,6 +114,8 @@ pub struct AppState {
     pub config: Config,
     /// Version for caching.
     pub version: Version,
+    summary: Cached<Summary>,
+    dumps: DumpCache,
 }
 
 impl AppState {
@@ -105,7 +125,45 @@ impl AppState {
             store,
             config,
             version,
+            summary: Mutex::new(None),
+            dumps: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The summary of the store as it is now (computed at most once per version).
+    pub fn summary(&self) -> Result<Arc<Summary>, ApiError> {
+        let etag = self.version.etag();
+        let mut cached = self
+            .summary
+            .lock()
+            .map_err(|_| ApiError::new(Code::Internal, "summary cache poisoned"))?;
+        if let Some((tag, summary)) = cached.as_ref() {
+            if *tag == etag {
+                return Ok(Arc::clone(summary));
+            }
+        }
+        let stats = crate::stats::collect(&self.store, false)?;
+        let quads = self.store.len()? as u64;
+        let summary = Arc::new(Summary { stats, quads });
+        *cached = Some((etag, Arc::clone(&summary)));
+        Ok(summary)
+    }
+
+    /// A gzipped dump of the store as it is now (made at most once per version and file).
+    pub fn dump(&self, file: &'static str, media: &str) -> Result<Arc<Vec<u8>>, ApiError> {
+        let etag = self.version.etag();
+        let mut dumps = self
+            .dumps
+            .lock()
+            .map_err(|_| ApiError::new(Code::Internal, "dump cache poisoned"))?;
+        if let Some((tag, bytes)) = dumps.get(file) {
+            if *tag == etag {
+                return Ok(Arc::clone(bytes));
+            }
+        }
+        let bytes = dataset::make_dump(self, media)?;
+        dumps.insert(file, (etag, Arc::clone(&bytes)));
+        Ok(bytes)
     }
 
     /// Answers a conditional GET with 304 when the client's copy is current.
@@ -219,6 +277,7 @@ pub fn build_app(
         .configure(concepts::configure)
         .configure(graph_store::configure)
         .configure(home::configure)
+        .configure(dataset::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))
         }))

@@ -344,7 +344,7 @@ fn evaluate(
         let dataset = prepared.dataset_mut();
         dataset.set_default_graph(default_graphs.into_iter().map(GraphName::from).collect());
         dataset.set_available_named_graphs(named_graphs.into_iter().map(Into::into).collect());
-    } else if prepared.dataset().is_default_dataset() {
+    } else if prepared.dataset().is_default_dataset() && state.config.union_default_graph {
         prepared.dataset_mut().set_default_graph_as_union();
     }
     let results = prepared
