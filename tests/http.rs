@@ -726,3 +726,96 @@ async fn void_description_and_dumps() {
     .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn graph_store_direct_identification_multipart_and_relative_iris() {
+    let (_tmp, _data, app) = app!(Config {
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    });
+    let auth = (header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+    // Direct identification: the request URL names the graph; relative IRIs resolve against it.
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::put()
+            .uri("/store/people/1")
+            .insert_header((header::CONTENT_TYPE, "text/turtle"))
+            .insert_header(auth.clone())
+            .set_payload("<#me> <http://example.org/name> \"A\" .")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body = "--XyZ\r\nContent-Type: application/n-triples\r\n\r\n<http://example.org/b> <http://example.org/name> \"B\" .\r\n--XyZ\r\nContent-Type: text/turtle\r\n\r\n<http://example.org/c> <http://example.org/name> \"C\" .\r\n--XyZ--\r\n";
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/store/people/1")
+            .insert_header((header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ"))
+            .insert_header(auth.clone())
+            .set_payload(body)
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/store/people/1")
+            .insert_header((header::ACCEPT, "application/n-triples"))
+            .to_request(),
+    )
+    .await;
+    let triples = parse(&test::read_body(resp).await, "application/n-triples");
+    assert_eq!(triples.len(), 3, "{triples:?}");
+    assert!(
+        triples
+            .iter()
+            .any(|t| t.starts_with("<http://localhost:8080/store/people/1#me>")),
+        "{triples:?}"
+    );
+    // POST to the store creates a graph and says where.
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/store")
+            .insert_header((header::CONTENT_TYPE, "text/turtle"))
+            .insert_header(auth.clone())
+            .set_payload("<http://example.org/d> <http://example.org/p> 1 .")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = location
+        .strip_prefix("http://localhost:8080")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        test::call_service(&app, test::TestRequest::get().uri(&path).to_request())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Queries resolve relative IRIs against the endpoint.
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("query", "SELECT (STR(<x>) AS ?x) WHERE {}")
+        .finish();
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(&format!("/sparql?{q}&format=csv"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        test::read_body(resp).await,
+        "x\r\nhttp://localhost:8080/x\r\n"
+    );
+}

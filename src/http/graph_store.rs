@@ -14,7 +14,7 @@ use crate::conneg;
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/store")
+        web::resource(["/store", "/store/", "/store/{graph:.+}"])
             .route(web::get().to(get))
             .route(web::head().to(get))
             .route(web::put().to(put))
@@ -55,6 +55,16 @@ fn target(req: &HttpRequest) -> Result<Option<GraphName>, ApiError> {
             Ok(Some(
                 NamedNode::new(iri)
                     .map_err(|e| bad(format!("graph {iri:?} is not an IRI: {e}")))?
+                    .into(),
+            ))
+        }
+        // Direct identification: the request URL names the graph.
+        (false, []) if req.path().len() > "/store/".len() => {
+            let conn = req.connection_info();
+            let iri = format!("{}://{}{}", conn.scheme(), conn.host(), req.path());
+            Ok(Some(
+                NamedNode::new(&iri)
+                    .map_err(|e| bad(format!("{iri:?} is not an IRI: {e}")))?
                     .into(),
             ))
         }
@@ -117,31 +127,97 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
         .body(body))
 }
 
-/// Parses a request body into quads of `graph`.
+/// Parses a request body into quads of `graph`: an RDF document, or a `multipart/form-data`
+/// body whose parts are RDF documents (merged).
 fn parse_body(req: &HttpRequest, body: &[u8], graph: &GraphName) -> Result<Vec<Quad>, ApiError> {
-    let media = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let media = media.split(';').next().unwrap_or_default().trim();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media == "multipart/form-data" {
+        let boundary = content_type
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("boundary="))
+            .map(|b| b.trim_matches('"').to_owned())
+            .ok_or_else(|| bad("multipart/form-data without a boundary"))?;
+        let mut quads = Vec::new();
+        for (part_type, part) in multipart_parts(body, &boundary)? {
+            quads.extend(parse_document(&part_type, part, graph)?);
+        }
+        return Ok(quads);
+    }
+    parse_document(&media, body, graph)
+}
+
+fn parse_document(media: &str, body: &[u8], graph: &GraphName) -> Result<Vec<Quad>, ApiError> {
     let format = RdfFormat::from_media_type(media)
         .filter(|f| !f.supports_datasets() || matches!(f, RdfFormat::JsonLd { .. }))
-        .ok_or_else(|| ApiError::new(Code::UnsupportedMediaType, format!("{media:?} is not an RDF graph format (text/turtle, application/n-triples, application/rdf+xml, application/ld+json)")).plain())?;
-    let base = match graph {
-        GraphName::NamedNode(n) => Some(n.as_str().to_owned()),
-        GraphName::BlankNode(_) | GraphName::DefaultGraph => None,
-    };
+        .ok_or_else(|| ApiError::new(Code::UnsupportedMediaType, format!("{media:?} is not an RDF graph format (text/turtle, application/n-triples, application/rdf+xml, application/ld+json, or multipart/form-data of those)")).plain())?;
     let mut parser = RdfParser::from_format(format)
         .without_named_graphs()
         .with_default_graph(graph.clone());
-    if let Some(base) = base {
-        parser = parser.with_base_iri(base).map_err(|e| bad(e.to_string()))?;
+    if let GraphName::NamedNode(n) = graph {
+        parser = parser
+            .with_base_iri(n.as_str())
+            .map_err(|e| bad(e.to_string()))?;
     }
     parser
         .for_slice(body)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(format!("the body does not parse: {e}")))
+}
+
+/// The parts of a `multipart/form-data` body: (media type, content).
+fn multipart_parts<'b>(
+    body: &'b [u8],
+    boundary: &str,
+) -> Result<Vec<(String, &'b [u8])>, ApiError> {
+    let delimiter = format!("--{boundary}");
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)
+            .and_then(|h| h.windows(needle.len()).position(|w| w == needle))
+            .map(|p| p + from)
+    };
+    let mut parts = Vec::new();
+    let mut at = find(body, delimiter.as_bytes(), 0)
+        .ok_or_else(|| bad("multipart body without its boundary"))?
+        + delimiter.len();
+    loop {
+        if body.get(at..at + 2) == Some(b"--") {
+            return Ok(parts);
+        }
+        let headers_end =
+            find(body, b"\r\n\r\n", at).ok_or_else(|| bad("multipart part without headers"))?;
+        let headers = String::from_utf8_lossy(&body[at..headers_end]);
+        let media = headers
+            .lines()
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.trim().to_ascii_lowercase())
+            })
+            .unwrap_or_else(|| "text/turtle".to_owned());
+        let content_start = headers_end + 4;
+        let next = find(body, format!("\r\n{delimiter}").as_bytes(), content_start)
+            .ok_or_else(|| bad("multipart part without an end"))?;
+        parts.push((
+            media
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            &body[content_start..next],
+        ));
+        at = next + 2 + delimiter.len();
+    }
 }
 
 async fn write(
@@ -154,10 +230,13 @@ async fn write(
     let (graph, created_iri) = match target(&req)? {
         Some(graph) => (graph, None),
         None if !replace => {
-            // POST to the store itself: a new graph named by the server.
+            // POST to the store itself: a new graph, named by the server in its own URL space
+            // so that its name is also where it is (direct identification).
+            let conn = req.connection_info();
             let iri = NamedNode::new(format!(
-                "{}graph/posted/{:x}",
-                state.config.base_uri,
+                "{}://{}/store/graph-{:x}",
+                conn.scheme(),
+                conn.host(),
                 rand_id()
             ))
             .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
@@ -186,12 +265,8 @@ async fn write(
     .await
     .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
     if let Some(iri) = created_iri {
-        let location = format!(
-            "/store?graph={}",
-            form_urlencoded::byte_serialize(iri.as_str().as_bytes()).collect::<String>()
-        );
         return Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, location))
+            .insert_header((header::LOCATION, iri.as_str()))
             .finish());
     }
     Ok(if created {

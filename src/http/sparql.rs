@@ -184,6 +184,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// This endpoint's URL: the base IRI of queries and updates (as the protocol suggests).
+fn endpoint(req: &HttpRequest) -> String {
+    let conn = req.connection_info();
+    format!("{}://{}/sparql", conn.scheme(), conn.host())
+}
+
 fn graph_names(iris: &[String]) -> Result<Vec<NamedNode>, ApiError> {
     iris.iter()
         .map(|g| NamedNode::new(g).map_err(|e| bad(format!("{g:?} is not an IRI: {e}"))))
@@ -289,6 +295,7 @@ async fn run_query(
         })
     };
     let accept = accept(req);
+    let base = endpoint(req);
     let format = p.format.clone();
     let st = state.clone();
     let result = web::block(move || {
@@ -301,6 +308,7 @@ async fn run_query(
             token,
             limit,
             format.as_deref(),
+            &base,
         )
     })
     .await
@@ -327,6 +335,7 @@ fn evaluate(
     token: CancellationToken,
     limit: Duration,
     format: Option<&str>,
+    base: &str,
 ) -> Result<(&'static str, Vec<u8>), ApiError> {
     let timeout = |e: oxigraph::sparql::QueryEvaluationError| -> ApiError {
         if matches!(e, oxigraph::sparql::QueryEvaluationError::Cancelled) {
@@ -337,6 +346,8 @@ fn evaluate(
     };
     let plain = |e: ApiError| e.plain();
     let mut prepared = SparqlEvaluator::new()
+        .with_base_iri(base)
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
         .with_cancellation_token(token)
         .parse_query(query)
         .map_err(|e| plain(SparqlError::Syntax(e).into()))?;
@@ -416,12 +427,13 @@ async fn run_update(
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
     authorize(req, &state)?;
+    let base = endpoint(req);
     let default_graphs = graph_names(&p.default_graphs)?;
     let named_graphs = graph_names(&p.named_graphs)?;
     let st = state.clone();
     web::block(move || -> Result<(), ApiError> {
         #[expect(deprecated, reason = "Update::parse is the way to reach the USING datasets")]
-        let mut parsed = oxigraph::sparql::Update::parse(&update, None).map_err(|e| ApiError::from(SparqlError::Syntax(e)).plain())?;
+        let mut parsed = oxigraph::sparql::Update::parse(&update, Some(&base)).map_err(|e| ApiError::from(SparqlError::Syntax(e)).plain())?;
         if !default_graphs.is_empty() || !named_graphs.is_empty() {
             for dataset in parsed.using_datasets_mut() {
                 if !dataset.is_default_dataset() {
