@@ -38,6 +38,9 @@ pub enum StoreError {
         #[source]
         source: StorageError,
     },
+    /// Another load into the same store is running.
+    #[error("{}: another load into this store is running (process {})", .0.display(), .1)]
+    Busy(PathBuf, String),
     /// A file operation failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -109,6 +112,7 @@ pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
 /// (hard links) to a staging store beside it, the plan is applied and checked there, and only
 /// then does the staging store replace the current one. On any error the store is untouched.
 pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
+    let _lock = LoadLock::take(path)?;
     let exists = path.exists();
     if exists && !is_store(path) && !is_empty_dir(path) {
         return Err(StoreError::NotAStore(path.to_path_buf()));
@@ -155,6 +159,7 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
         if exists {
             let _ = fs::rename(&old, path);
         }
+        let _ = fs::remove_dir_all(&staging);
         return Err(StoreError::Io {
             path: path.to_path_buf(),
             source,
@@ -164,6 +169,58 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
         fs::remove_dir_all(&old).map_err(io(&old))?;
     }
     Ok(report)
+}
+
+/// One load at a time per store: a lock file beside the store naming the process that holds it
+/// (a lock left by a process that no longer runs is taken over).
+struct LoadLock(PathBuf);
+
+impl LoadLock {
+    fn take(path: &Path) -> Result<Self, StoreError> {
+        let name = path
+            .file_name()
+            .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+        let lock = path.with_file_name(format!(".{name}.load-lock"));
+        let io = |source| StoreError::Io {
+            path: lock.clone(),
+            source,
+        };
+        for _ in 0..2 {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(mut file) => {
+                    io::Write::write_all(&mut file, std::process::id().to_string().as_bytes())
+                        .map_err(io)?;
+                    return Ok(Self(lock));
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let holder = fs::read_to_string(&lock).unwrap_or_default();
+                    let alive = holder
+                        .trim()
+                        .parse::<u32>()
+                        .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+                    if alive {
+                        return Err(StoreError::Busy(
+                            path.to_path_buf(),
+                            holder.trim().to_owned(),
+                        ));
+                    }
+                    fs::remove_file(&lock).map_err(io)?;
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Err(StoreError::Busy(path.to_path_buf(), "unknown".into()))
+    }
+}
+
+impl Drop for LoadLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
 }
 
 /// The dump format of a file name: N-Quads or TriG, gzipped or not.

@@ -336,3 +336,22 @@ fn shipped_data_loads_with_the_documented_figures() {
         26
     );
 }
+
+#[test]
+fn one_load_at_a_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    // A lock held by a live process (this one) refuses the load; the store is not created.
+    let lock = tmp.path().join(".store.load-lock");
+    fs::write(&lock, std::process::id().to_string()).unwrap();
+    let err = common::load(&dir, &common::fixture_sources(), Some("1.1.1")).unwrap_err();
+    assert!(
+        err.contains("another load into this store is running"),
+        "{err}"
+    );
+    assert!(!dir.exists());
+    // A lock left by a process that is gone is taken over, and released after the load.
+    fs::write(&lock, "4294967").unwrap();
+    common::load(&dir, &common::fixture_sources(), Some("1.1.1")).unwrap();
+    assert!(!lock.exists());
+}
