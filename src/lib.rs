@@ -4,6 +4,7 @@ pub mod check;
 pub mod cli;
 pub mod conneg;
 pub mod crosswalk;
+pub mod describe;
 pub mod esco;
 pub mod http;
 pub mod load;

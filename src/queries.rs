@@ -19,8 +19,6 @@ named! {
     CHECK_NOT_IN_SCHEME = "check-not-in-scheme.rq";
     /// SKOS S9/S37 violations.
     CHECK_DISJOINT_CLASSES = "check-disjoint-classes.rq";
-    /// A concept with what its page shows.
-    DESCRIBE_CONCEPT = "describe-concept.rq";
     /// All broader edges.
     BROADER_EDGES = "broader-edges.rq";
 }

@@ -1,14 +1,13 @@
 //! Concept URIs dereferenced the data.europa.eu way: `/esco/{path}` describes
 //! `{base_uri}{path}` as HTML or RDF, chosen by `Accept` or a suffix.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{web, HttpRequest, HttpResponse};
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{NamedNode, NamedNodeRef, Term, Triple, Variable};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::model::{NamedNode, NamedNodeRef, Term, Triple};
 
 use super::error::{ApiError, Code};
 use super::html::{escape, page};
@@ -126,69 +125,26 @@ fn preferred_language(req: &HttpRequest) -> Vec<String> {
     langs
 }
 
-/// The triples describing a resource; empty if the store says nothing about it. The ESCO model
-/// document (`.../model`) is described by its terms.
 fn describe(state: &AppState, iri: &NamedNode) -> Result<Vec<Triple>, ApiError> {
-    let store = &state.store;
-    if iri.as_str().ends_with("/model") {
-        let prefix = format!("{}#", iri.as_str());
-        let mut out = Vec::new();
-        for quad in store.quads_for_pattern(
-            None,
-            None,
-            None,
-            Some(NamedNodeRef::new_unchecked(crate::vocab::mint::ONTOLOGY_GRAPH).into()),
-        ) {
-            let quad = quad?;
-            let subject = quad.subject.to_string();
-            if subject.starts_with(&format!("<{prefix}"))
-                || subject == format!("<{}>", iri.as_str())
-            {
-                out.push(Triple::from(quad));
-            }
-        }
-        return Ok(out);
-    }
-    if store
-        .quads_for_pattern(Some(iri.as_ref().into()), None, None, None)
-        .next()
-        .is_none()
-    {
-        return Ok(Vec::new());
-    }
-    let mut prepared = SparqlEvaluator::new()
-        .parse_query(crate::queries::DESCRIBE_CONCEPT)
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
-    prepared.dataset_mut().set_default_graph_as_union();
-    let results = prepared
-        .on_store(store)
-        .substitute_variable(Variable::new_unchecked("concept"), iri.clone())
-        .execute()
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
-    let QueryResults::Graph(triples) = results else {
-        return Err(ApiError::new(
-            Code::Internal,
-            "describe query is not a CONSTRUCT",
-        ));
-    };
-    triples
-        .map(|t| t.map_err(|e| ApiError::new(Code::Internal, e.to_string())))
-        .collect()
+    Ok(crate::describe::describe(&state.store, iri)?)
 }
 
 /// What the page knows of the graph: labels by resource and language, objects by predicate.
 struct View<'a> {
     iri: &'a NamedNode,
-    triples: &'a [Triple],
     langs: &'a [String],
     base_uri: &'a str,
+    /// Triples by subject (as written in N-Triples).
+    by_subject: HashMap<String, Vec<&'a Triple>>,
 }
 
 impl View<'_> {
     fn objects(&self, subject: &str, p: NamedNodeRef<'_>) -> Vec<&Term> {
-        self.triples
-            .iter()
-            .filter(|t| t.subject.to_string() == subject && t.predicate.as_ref() == p)
+        self.by_subject
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter(|t| t.predicate.as_ref() == p)
             .map(|t| &t.object)
             .collect()
     }
@@ -268,11 +224,15 @@ fn render(
     base_uri: &str,
     base: &str,
 ) -> String {
+    let mut by_subject: HashMap<String, Vec<&Triple>> = HashMap::new();
+    for t in triples {
+        by_subject.entry(t.subject.to_string()).or_default().push(t);
+    }
     let view = View {
         iri,
-        triples,
         langs,
         base_uri,
+        by_subject,
     };
     let me = format!("<{}>", iri.as_str());
     let title = view.label(iri.as_str());
