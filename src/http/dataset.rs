@@ -39,11 +39,6 @@ const LINKSETS: &str = "PREFIX void: <http://rdfs.org/ns/void#>
 PREFIX esco: <http://data.europa.eu/esco/model#>
 CONSTRUCT { ?d ?p ?o } WHERE { { ?d a void:Linkset } UNION { ?d a esco:Release } UNION { ?d a esco:LabelSupplement } ?d ?p ?o }";
 
-fn base(req: &HttpRequest) -> String {
-    let conn = req.connection_info();
-    format!("{}://{}", conn.scheme(), conn.host())
-}
-
 async fn void_description(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -61,7 +56,7 @@ async fn void_description(
     if let Some(response) = state.not_modified(&req) {
         return Ok(response);
     }
-    let host = base(&req);
+    let host = super::origin(&req);
     let st = state.clone();
     let body = web::block(move || -> Result<Vec<u8>, ApiError> {
         let summary = st.summary()?;
@@ -151,22 +146,11 @@ async fn void_description(
             }
             t.push(triple);
         }
-        let mut out = Vec::new();
-        crate::rdf::write_triples(
-            &t,
-            RdfFormat::from_media_type(media).unwrap_or(RdfFormat::Turtle),
-            &mut out,
-        )
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
-        Ok(out)
+        super::rdf_body(&t, media)
     })
     .await
     .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
-    Ok(state
-        .cached(HttpResponse::Ok())
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-        .body(body))
+    Ok(super::rdf_response(&state, media, body))
 }
 
 async fn dump(

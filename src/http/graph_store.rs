@@ -109,22 +109,11 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
             .quads_for_pattern(None, None, None, Some(graph.as_ref()))
             .map(|q| q.map(Triple::from))
             .collect::<Result<_, _>>()?;
-        let mut out = Vec::new();
-        crate::rdf::write_triples(
-            &triples,
-            RdfFormat::from_media_type(media).unwrap_or(RdfFormat::Turtle),
-            &mut out,
-        )
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
-        Ok(out)
+        super::rdf_body(&triples, media)
     })
     .await
     .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
-    Ok(state
-        .cached(HttpResponse::Ok())
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-        .body(body))
+    Ok(super::rdf_response(&state, media, body))
 }
 
 /// Parses a request body into quads of `graph`: an RDF document, or a `multipart/form-data`

@@ -209,6 +209,34 @@ impl AppState {
     }
 }
 
+/// Serialises triples as the body of a response in `media` (an RDF media type).
+pub(crate) fn rdf_body(
+    triples: &[oxigraph::model::Triple],
+    media: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let format =
+        oxigraph::io::RdfFormat::from_media_type(media).unwrap_or(oxigraph::io::RdfFormat::Turtle);
+    let mut out = Vec::new();
+    crate::rdf::write_triples(triples, format, &mut out)
+        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
+    Ok(out)
+}
+
+/// A cacheable public read of an RDF document negotiated on `Accept`.
+pub(crate) fn rdf_response(state: &AppState, media: &str, body: Vec<u8>) -> HttpResponse {
+    state
+        .cached(HttpResponse::Ok())
+        .insert_header((header::VARY, "Accept"))
+        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
+        .body(body)
+}
+
+/// The URL of this service's root as the client addressed it (`http://host:port`).
+pub(crate) fn origin(req: &HttpRequest) -> String {
+    let conn = req.connection_info();
+    format!("{}://{}", conn.scheme(), conn.host())
+}
+
 /// A fingerprint of a store folder's files (names and sizes) and their latest change: RocksDB
 /// writes new files for every change, so a changed store has a different fingerprint.
 pub fn fingerprint_dir(dir: &std::path::Path) -> (u64, SystemTime) {

@@ -186,8 +186,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// This endpoint's URL: the base IRI of queries and updates (as the protocol suggests).
 fn endpoint(req: &HttpRequest) -> String {
-    let conn = req.connection_info();
-    format!("{}://{}/sparql", conn.scheme(), conn.host())
+    format!("{}/sparql", super::origin(req))
 }
 
 fn graph_names(iris: &[String]) -> Result<Vec<NamedNode>, ApiError> {
@@ -479,19 +478,11 @@ fn description_or_page(
             .content_type(ContentType::html())
             .body(html::query_page()));
     }
-    let conn = req.connection_info();
-    let endpoint = format!("{}://{}/sparql", conn.scheme(), conn.host());
-    let triples = crate::rdf::service_description(&endpoint, state.config.admin_token.is_some());
-    let mut out = Vec::new();
-    crate::rdf::write_triples(
-        &triples,
-        RdfFormat::from_media_type(media).unwrap_or(RdfFormat::Turtle),
-        &mut out,
-    )
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
-    Ok(state
-        .cached(HttpResponse::Ok())
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-        .body(out))
+    let triples =
+        crate::rdf::service_description(&endpoint(req), state.config.admin_token.is_some());
+    Ok(super::rdf_response(
+        state,
+        media,
+        super::rdf_body(&triples, media)?,
+    ))
 }
