@@ -819,3 +819,56 @@ async fn graph_store_direct_identification_multipart_and_relative_iris() {
         "x\r\nhttp://localhost:8080/x\r\n"
     );
 }
+
+#[actix_web::test]
+async fn cached_pages_follow_writes() {
+    let (_tmp, _data, app) = app!(Config {
+        admin_token: Some(TOKEN.into()),
+        ..Config::default()
+    });
+    let get = || {
+        test::TestRequest::get()
+            .uri(OCC_PATH)
+            .insert_header((header::ACCEPT, "application/n-triples"))
+            .to_request()
+    };
+    let before = test::call_service(&app, get()).await;
+    let etag = before.headers().get(header::ETAG).unwrap().clone();
+    assert!(
+        !parse(&test::read_body(before).await, "application/n-triples")
+            .iter()
+            .any(|t| t.contains("\"nouveau\"@fr"))
+    );
+    let update = format!("INSERT DATA {{ GRAPH <http://example.org/g> {{ <{OCC}> <http://www.w3.org/2004/02/skos/core#altLabel> \"nouveau\"@fr }} }}");
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/update")
+            .insert_header((header::CONTENT_TYPE, "application/sparql-update"))
+            .insert_header((header::AUTHORIZATION, format!("Bearer {TOKEN}")))
+            .set_payload(update)
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let after = test::call_service(&app, get()).await;
+    assert_ne!(after.headers().get(header::ETAG).unwrap(), &etag);
+    assert!(
+        parse(&test::read_body(after).await, "application/n-triples")
+            .iter()
+            .any(|t| t.contains("\"nouveau\"@fr"))
+    );
+    let stale = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(OCC_PATH)
+            .insert_header((header::IF_NONE_MATCH, etag))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        stale.status(),
+        StatusCode::OK,
+        "an old entity tag no longer matches"
+    );
+}

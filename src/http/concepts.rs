@@ -4,9 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedNode, NamedNodeRef, Term, Triple};
 
 use super::error::{ApiError, Code};
@@ -74,38 +73,54 @@ async fn concept(
         return Ok(response);
     }
     let lang = preferred_language(&req);
-    let st = state.clone();
-    let iri2 = iri.clone();
-    let triples = web::block(move || describe(&st, &iri2))
-        .await
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
-    if triples.is_empty() {
-        return Err(ApiError::new(
-            Code::NotFound,
-            format!("<{iri}> is not described here"),
-        ));
-    }
     let base = format!("/esco/{path}");
     let links: Vec<String> = REPRESENTATIONS
         .iter()
         .filter(|(m, _)| *m != media)
         .map(|(m, suffix)| format!("<{base}.{suffix}>; rel=\"alternate\"; type=\"{m}\""))
         .collect();
-    let mut response = state.cached(HttpResponse::Ok());
-    response
+    let content_type = if media == "text/html" {
+        "text/html; charset=utf-8".to_owned()
+    } else {
+        format!("{media}; charset=utf-8")
+    };
+    // Pages are made once per store version, media type and (for HTML) language.
+    let key = format!(
+        "{path}\n{media}\n{}",
+        if media == "text/html" {
+            lang.join(",")
+        } else {
+            String::new()
+        }
+    );
+    let body = match state.page(&key) {
+        Some(body) => body,
+        None => {
+            let st = state.clone();
+            let iri2 = iri.clone();
+            let triples = web::block(move || describe(&st, &iri2))
+                .await
+                .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+            if triples.is_empty() {
+                return Err(ApiError::new(
+                    Code::NotFound,
+                    format!("<{iri}> is not described here"),
+                ));
+            }
+            let body = if media == "text/html" {
+                render(&iri, &triples, &lang, &state.config.base_uri, &base).into_bytes()
+            } else {
+                super::rdf_body(&triples, media)?
+            };
+            state.keep_page(key, body)
+        }
+    };
+    Ok(state
+        .cached(HttpResponse::Ok())
         .insert_header((header::VARY, "Accept, Accept-Language"))
-        .insert_header((header::LINK, links.join(", ")));
-    if media == "text/html" {
-        let body = render(&iri, &triples, &lang, &state.config.base_uri, &base);
-        return Ok(response.content_type(ContentType::html()).body(body));
-    }
-    let format = RdfFormat::from_media_type(media).unwrap_or(RdfFormat::Turtle);
-    let mut out = Vec::new();
-    crate::rdf::write_triples(&triples, format, &mut out)
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
-    Ok(response
-        .insert_header((header::CONTENT_TYPE, format!("{media}; charset=utf-8")))
-        .body(out))
+        .insert_header((header::LINK, links.join(", ")))
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .body(body.as_ref().clone()))
 }
 
 fn preferred_language(req: &HttpRequest) -> Vec<String> {

@@ -116,7 +116,19 @@ pub struct AppState {
     pub version: Version,
     summary: Cached<Summary>,
     dumps: DumpCache,
+    pages: Mutex<PageCache>,
 }
+
+/// Rendered concept pages of the current store version, up to a byte budget (when it is
+/// exceeded the cache starts over: cheap, and a version change empties it anyway).
+#[derive(Default)]
+struct PageCache {
+    etag: String,
+    bytes: usize,
+    pages: HashMap<String, Arc<Vec<u8>>>,
+}
+
+const PAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl AppState {
     /// State for a store.
@@ -127,7 +139,34 @@ impl AppState {
             version,
             summary: Mutex::new(None),
             dumps: Mutex::new(HashMap::new()),
+            pages: Mutex::default(),
         }
+    }
+
+    /// A page made for the current store version.
+    pub fn page(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        let etag = self.version.etag();
+        let cache = self.pages.lock().ok()?;
+        (cache.etag == etag)
+            .then(|| cache.pages.get(key).cloned())
+            .flatten()
+    }
+
+    /// Keeps a page made for the current store version; returns it shared.
+    pub fn keep_page(&self, key: String, body: Vec<u8>) -> Arc<Vec<u8>> {
+        let body = Arc::new(body);
+        let etag = self.version.etag();
+        if let Ok(mut cache) = self.pages.lock() {
+            if cache.etag != etag || cache.bytes + body.len() > PAGE_CACHE_BYTES {
+                *cache = PageCache {
+                    etag,
+                    ..PageCache::default()
+                };
+            }
+            cache.bytes += body.len();
+            cache.pages.insert(key, Arc::clone(&body));
+        }
+        body
     }
 
     /// The summary of the store as it is now (computed at most once per version).
