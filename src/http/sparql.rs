@@ -51,6 +51,15 @@ fn params(encoded: &[u8]) -> Params {
     p
 }
 
+/// The parameters of a form body, with the dataset and format parameters of the URL added.
+fn form_params(body: &[u8], mut url: Params) -> Params {
+    let mut p = params(body);
+    p.default_graphs.append(&mut url.default_graphs);
+    p.named_graphs.append(&mut url.named_graphs);
+    p.format = p.format.or(url.format);
+    p
+}
+
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::new(Code::BadRequest, message).plain()
 }
@@ -90,13 +99,10 @@ async fn post_sparql(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut url = params(req.query_string().as_bytes());
+    let url = params(req.query_string().as_bytes());
     match content_type(&req).as_str() {
         "application/x-www-form-urlencoded" => {
-            let mut p = params(&body);
-            p.default_graphs.append(&mut url.default_graphs);
-            p.named_graphs.append(&mut url.named_graphs);
-            p.format = p.format.or(url.format);
+            let mut p = form_params(&body, url);
             match (p.query.len(), p.update.len()) {
                 (1, 0) => {
                     let query = p.query.remove(0);
@@ -131,12 +137,10 @@ async fn post_update(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut url = params(req.query_string().as_bytes());
+    let url = params(req.query_string().as_bytes());
     match content_type(&req).as_str() {
         "application/x-www-form-urlencoded" => {
-            let mut p = params(&body);
-            p.default_graphs.append(&mut url.default_graphs);
-            p.named_graphs.append(&mut url.named_graphs);
+            let mut p = form_params(&body, url);
             if p.update.len() != 1 || !p.query.is_empty() {
                 return Err(bad("the form must have exactly one update parameter"));
             }
