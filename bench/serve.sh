@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Service benchmark: starts `esco-ld serve` on the full default data and drives it from a second
 # process (wrk, installed from Debian if missing) on loopback:
-#   - concept dereference, HTML and Turtle, rotating over 500 occupations and skills;
+#   - concept dereference, HTML and Turtle, rotating over 500 occupations and skills, first
+#     uncached (cold), then again (warm: the page cache);
 #   - a fixed SPARQL mix (queries/example-*.rq: label lookup, an occupation's skills, the
 #     broader-transitive hierarchy, COUNT by scheme).
 # Prints p50/p99 latency and requests/s per scenario; for the SPARQL mix the same figures for
@@ -59,8 +60,11 @@ wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep
 wait_up "http://127.0.0.1:$PORT/"
 echo "esco-ld serve, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION, $(wc -l <"$work/paths") concepts"
 curl -s -o /dev/null "http://127.0.0.1:$PORT/esco/isco/C2"   # warm
-measure "concept HTML" "http://127.0.0.1:$PORT" "$work/get.lua" "text/html"
-measure "concept Turtle" "http://127.0.0.1:$PORT" "$work/get.lua" "text/turtle"
+# First runs meet every page uncached; second runs measure the page cache.
+measure "concept HTML (cold)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/html"
+measure "concept HTML (warm)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/html"
+measure "concept Turtle (cold)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/turtle"
+measure "concept Turtle (warm)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/turtle"
 SPARQL_PATH=/sparql measure "SPARQL mix (esco-ld)" "http://127.0.0.1:$PORT" "$work/sparql.lua"
 ours=$(cat "$work/last")
 kill "$pid"; wait "$pid" 2>/dev/null || true
