@@ -103,6 +103,16 @@ pub fn evaluate<'a>(
     Ok(prepared.on_store(store).execute()?)
 }
 
+/// The text of a result value: an IRI's string, a literal's lexical form, `""` when unbound.
+pub fn term_text(term: Option<&Term>) -> String {
+    match term {
+        Some(Term::NamedNode(n)) => n.as_str().to_owned(),
+        Some(Term::Literal(l)) => l.value().to_owned(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
 /// Runs a SELECT and collects its rows as terms, in the order of the projected variables.
 pub fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>, SparqlError> {
     let QueryResults::Solutions(solutions) = evaluate(store, query, None)? else {

@@ -29,15 +29,6 @@ pub struct StoreStats {
     pub graphs: BTreeMap<String, GraphStats>,
 }
 
-fn iri(term: Option<&Term>) -> String {
-    match term {
-        Some(Term::NamedNode(n)) => n.as_str().to_owned(),
-        Some(Term::Literal(l)) => l.value().to_owned(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
-}
-
 fn number(term: Option<&Term>) -> u64 {
     match term {
         Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
@@ -51,13 +42,19 @@ pub fn collect(store: &Store, labels: bool) -> Result<StoreStats, SparqlError> {
     let mut stats = StoreStats::default();
     for (query, pick) in [(queries::STATS_CLASSES, 0), (queries::STATS_RELATIONS, 1)] {
         for row in sparql::select(store, query)? {
-            let graph = stats.graphs.entry(iri(row[0].as_ref())).or_default();
+            let graph = stats
+                .graphs
+                .entry(crate::sparql::term_text(row[0].as_ref()))
+                .or_default();
             let map = if pick == 0 {
                 &mut graph.classes
             } else {
                 &mut graph.relations
             };
-            map.insert(iri(row[1].as_ref()), number(row[2].as_ref()));
+            map.insert(
+                crate::sparql::term_text(row[1].as_ref()),
+                number(row[2].as_ref()),
+            );
         }
     }
     if !labels {

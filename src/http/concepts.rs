@@ -52,19 +52,7 @@ async fn concept(
         Some(media) => media,
         None => {
             let offered: Vec<&str> = REPRESENTATIONS.iter().map(|(m, _)| *m).collect();
-            let accept = req
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok());
-            conneg::negotiate(accept, &offered)?.ok_or_else(|| {
-                ApiError::new(
-                    Code::NotAcceptable,
-                    format!(
-                        "no representation fits the Accept header; offered: {}",
-                        offered.join(", ")
-                    ),
-                )
-            })?
+            super::negotiate(super::accept_header(&req), &offered)?
         }
     };
     let iri = NamedNode::new(format!("{}{path}", state.config.base_uri))

@@ -12,7 +12,6 @@ use oxigraph::sparql::QueryResults;
 
 use super::error::{ApiError, Code};
 use super::AppState;
-use crate::conneg;
 use crate::vocab::{dcterms, rdf, void};
 
 /// Registers the routes.
@@ -28,13 +27,6 @@ pub const DUMPS: &[(&str, &str)] = &[
     ("esco-ld.ttl.gz", "text/turtle"),
 ];
 
-const GRAPH_TYPES: &[&str] = &[
-    "text/turtle",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/ld+json",
-];
-
 const LINKSETS: &str = "PREFIX void: <http://rdfs.org/ns/void#>
 PREFIX esco: <http://data.europa.eu/esco/model#>
 CONSTRUCT { ?d ?p ?o } WHERE { { ?d a void:Linkset } UNION { ?d a esco:Release } UNION { ?d a esco:LabelSupplement } ?d ?p ?o }";
@@ -43,16 +35,7 @@ async fn void_description(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
-    let media = conneg::negotiate(accept, GRAPH_TYPES)?.ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("offered: {}", GRAPH_TYPES.join(", ")),
-        )
-    })?;
+    let media = super::negotiate(super::accept_header(&req), super::RDF_TYPES)?;
     if let Some(response) = state.not_modified(&req) {
         return Ok(response);
     }

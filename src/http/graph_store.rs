@@ -9,7 +9,6 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, Triple};
 use super::error::{ApiError, Code};
 use super::sparql::authorize;
 use super::AppState;
-use crate::conneg;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,13 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(delete)),
     );
 }
-
-const GRAPH_TYPES: &[&str] = &[
-    "text/turtle",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/ld+json",
-];
 
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::new(Code::BadRequest, message).plain()
@@ -83,19 +75,8 @@ fn exists(state: &AppState, graph: &GraphName) -> Result<bool, ApiError> {
 
 async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let graph = target(&req)?.ok_or_else(|| bad("name a graph: ?default or ?graph=IRI"))?;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
-    let media = conneg::negotiate(accept, GRAPH_TYPES)
-        .map_err(|e| bad(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::NotAcceptable,
-                format!("offered: {}", GRAPH_TYPES.join(", ")),
-            )
-            .plain()
-        })?;
+    let media =
+        super::negotiate(super::accept_header(&req), super::RDF_TYPES).map_err(ApiError::plain)?;
     if !exists(&state, &graph)? {
         return Err(ApiError::new(Code::NotFound, format!("no graph {graph}")).plain());
     }

@@ -4,7 +4,6 @@ use std::fmt::Write;
 
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
-use oxigraph::model::Term;
 
 use super::error::{ApiError, Code};
 use super::html::{escape, page};
@@ -28,15 +27,6 @@ SELECT ?kind ?s ?label WHERE {
   UNION { ?s a void:Linkset ; dcterms:title ?label FILTER NOT EXISTS { ?parent void:subset ?s } BIND('crosswalk' AS ?kind) }
 }
 ORDER BY ?kind ?label";
-
-fn value(term: Option<&Term>) -> String {
-    match term {
-        Some(Term::NamedNode(n)) => n.as_str().to_owned(),
-        Some(Term::Literal(l)) => l.value().to_owned(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
-}
 
 async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if let Some(response) = state.not_modified(&req) {
@@ -88,9 +78,12 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     b.push_str("</ul>");
     for (kind, heading) in [("scheme", "Concept schemes"), ("crosswalk", "Crosswalks")] {
         let _ = write!(b, "<h2>{heading}</h2><ul class=\"cols\">");
-        for row in rows.iter().filter(|r| value(r[0].as_ref()) == kind) {
-            let iri = value(row[1].as_ref());
-            let label = value(row[2].as_ref());
+        for row in rows
+            .iter()
+            .filter(|r| crate::sparql::term_text(r[0].as_ref()) == kind)
+        {
+            let iri = crate::sparql::term_text(row[1].as_ref());
+            let label = crate::sparql::term_text(row[2].as_ref());
             let label = if label.is_empty() { iri.clone() } else { label };
             let _ = write!(
                 b,

@@ -248,6 +248,37 @@ impl AppState {
     }
 }
 
+/// RDF media types offered for graph documents, in order of preference.
+pub(crate) const RDF_TYPES: &[&str] = &[
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+];
+
+/// The request's `Accept` header, if readable.
+pub(crate) fn accept_header(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Negotiates `accept` among `offered`: 400 for a malformed header, 406 when nothing fits.
+pub(crate) fn negotiate(
+    accept: Option<&str>,
+    offered: &[&'static str],
+) -> Result<&'static str, ApiError> {
+    crate::conneg::negotiate(accept, offered)?.ok_or_else(|| {
+        ApiError::new(
+            Code::NotAcceptable,
+            format!(
+                "no representation fits the Accept header; offered: {}",
+                offered.join(", ")
+            ),
+        )
+    })
+}
+
 /// Serialises triples as the body of a response in `media` (an RDF media type).
 pub(crate) fn rdf_body(
     triples: &[oxigraph::model::Triple],

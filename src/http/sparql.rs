@@ -12,7 +12,6 @@ use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 
 use super::error::{ApiError, Code};
 use super::{html, AppState};
-use crate::conneg;
 use crate::sparql::SparqlError;
 
 /// Registers the routes.
@@ -240,10 +239,7 @@ fn format_alias(name: &str) -> Option<&'static str> {
 }
 
 fn accept(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    super::accept_header(req).map(str::to_owned)
 }
 
 /// Picks the response type: `?format=` first, then Accept.
@@ -266,18 +262,7 @@ fn choose(
                 .plain()
             });
     }
-    conneg::negotiate(accept, offered)
-        .map_err(|e| bad(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::NotAcceptable,
-                format!(
-                    "none of the acceptable types is offered; offered: {}",
-                    offered.join(", ")
-                ),
-            )
-            .plain()
-        })
+    super::negotiate(accept, offered).map_err(ApiError::plain)
 }
 
 async fn run_query(
