@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Service benchmark: starts `esco-ld serve` on the full default data and drives it from a second
 # process (wrk, installed from Debian if missing) on loopback:
-#   - concept dereference, HTML and Turtle, rotating over 500 occupations and skills, first
-#     uncached (cold), then again (warm: the page cache);
+#   - concept dereference over 1,000 random occupations and skills: first each page once, in
+#     sequence (uncached: first renderings), then HTML and Turtle under load (the page cache);
 #   - a fixed SPARQL mix (queries/example-*.rq: label lookup, an occupation's skills, the
 #     broader-transitive hierarchy, COUNT by scheme).
 # Prints p50/p99 latency and requests/s per scenario; for the SPARQL mix the same figures for
@@ -19,8 +19,8 @@ store=${BENCH_STORE:-$work/store}
 [ -f "$store/CURRENT" ] || "$bin" load --store "$store" >/dev/null
 
 "$bin" query --store "$store" 'PREFIX esco: <http://data.europa.eu/esco/model#>
-SELECT ?c WHERE { { ?c a esco:Occupation } UNION { ?c a esco:Skill } } LIMIT 500' \
-  | tail -n +2 | sed -e 's|<http://data.europa.eu/esco/|/esco/|' -e 's|>$||' > "$work/paths"
+SELECT ?c WHERE { { ?c a esco:Occupation } UNION { ?c a esco:Skill } }' \
+  | tail -n +2 | shuf -n 1000 --random-source=<(yes) | sed -e 's|<http://data.europa.eu/esco/|/esco/|' -e 's|>$||' > "$work/paths"
 cat > "$work/get.lua" <<'LUA'
 local paths = {}
 for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
@@ -60,10 +60,19 @@ wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep
 wait_up "http://127.0.0.1:$PORT/"
 echo "esco-ld serve, $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION, $(wc -l <"$work/paths") concepts"
 curl -s -o /dev/null "http://127.0.0.1:$PORT/esco/isco/C2"   # warm
-# First runs meet every page uncached; second runs measure the page cache.
-measure "concept HTML (cold)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/html"
+# Uncached: every page requested exactly once, one connection, in sequence (curl's own
+# timing per request); these are first renderings, nothing from the page cache.
+uncached() { # label accept
+  local args=() u
+  while read -r u; do args+=(-o /dev/null "http://127.0.0.1:$PORT$u"); done < "$PATHS"
+  curl -s -H "Accept: $2" -w '%{time_total}\n' "${args[@]}" | sort -n | awk -v l="$1" \
+    '{v[NR]=$1} END {printf "%-34s p50 %7.2fms  p99 %7.2fms  max %7.2fms  (%d pages)\n", l, v[int(NR*0.5)]*1000, v[int(NR*0.99)]*1000, v[NR]*1000, NR}'
+}
+uncached "concept HTML (uncached, 1 conn)" "text/html"
+uncached "concept Turtle (uncached, 1 conn)" "text/turtle"
+uncached "concept JSON-LD (uncached, 1 conn)" "application/ld+json"
+# Under load, from the page cache the runs above filled.
 measure "concept HTML (warm)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/html"
-measure "concept Turtle (cold)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/turtle"
 measure "concept Turtle (warm)" "http://127.0.0.1:$PORT" "$work/get.lua" "text/turtle"
 SPARQL_PATH=/sparql measure "SPARQL mix (esco-ld)" "http://127.0.0.1:$PORT" "$work/sparql.lua"
 ours=$(cat "$work/last")

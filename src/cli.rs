@@ -321,6 +321,10 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
         config,
         crate::http::Version::new(fingerprint, modified),
     ));
+    match state.labels() {
+        Ok(labels) => tracing::info!(resources = labels.len(), "preferred labels read"),
+        Err(e) => tracing::warn!("cannot read the preferred labels: {e}"),
+    }
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || crate::http::build_app(state.clone()))
             .bind(bind)

@@ -3,9 +3,9 @@
 //! point at it from any graph, and the collections it is in. Read straight from the indexes:
 //! a handful of point lookups, no query planning.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use oxigraph::store::{StorageError, Store};
 
 use crate::vocab::{mint, skos};
@@ -17,18 +17,50 @@ const MAPPINGS: [NamedNodeRef<'static>; 4] = [
     skos::NARROW_MATCH,
 ];
 
+/// Every preferred label in the store, by resource: read once per store version so that a
+/// page naming hundreds of linked concepts needs no lookup per name.
+#[derive(Debug, Default)]
+pub struct Labels(HashMap<NamedNode, Vec<Literal>>);
+
+impl Labels {
+    /// Reads every `skos:prefLabel` of the store (all graphs).
+    pub fn read(store: &Store) -> Result<Self, StorageError> {
+        let mut map: HashMap<NamedNode, Vec<Literal>> = HashMap::new();
+        for quad in store.quads_for_pattern(None, Some(skos::PREF_LABEL), None, None) {
+            let quad = quad?;
+            if let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (quad.subject, quad.object)
+            {
+                let labels = map.entry(s).or_default();
+                if !labels.contains(&l) {
+                    labels.push(l);
+                }
+            }
+        }
+        Ok(Self(map))
+    }
+
+    /// Resources with a label.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no resource has a label.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 struct Collector<'s> {
     store: &'s Store,
+    index: Option<&'s Labels>,
+    /// May hold a triple twice (from two graphs); the serialisers drop repeats.
     triples: Vec<Triple>,
-    seen: HashSet<Triple>,
     labelled: HashSet<NamedNode>,
 }
 
 impl Collector<'_> {
     fn push(&mut self, triple: Triple) {
-        if self.seen.insert(triple.clone()) {
-            self.triples.push(triple);
-        }
+        self.triples.push(triple);
     }
 
     fn pattern(
@@ -49,7 +81,14 @@ impl Collector<'_> {
     }
 
     fn labels(&mut self, node: &NamedNode) -> Result<(), StorageError> {
-        if self.labelled.insert(node.clone()) {
+        if !self.labelled.insert(node.clone()) {
+            return Ok(());
+        }
+        if let Some(index) = self.index {
+            for label in index.0.get(node).into_iter().flatten() {
+                self.push(Triple::new(node.clone(), skos::PREF_LABEL, label.clone()));
+            }
+        } else {
             for t in self.pattern(Some(node), Some(skos::PREF_LABEL), None)? {
                 self.push(t);
             }
@@ -66,8 +105,13 @@ fn named(subject: &NamedOrBlankNode) -> Option<NamedNode> {
 }
 
 /// Describes `iri`; empty when the store has no triple about it. The ESCO model document
-/// (`…/model`) is described by the terms of the ontology graph.
-pub fn describe(store: &Store, iri: &NamedNode) -> Result<Vec<Triple>, StorageError> {
+/// (`…/model`) is described by the terms of the ontology graph. `labels`, when given, must
+/// have been read from the store as it is now; it answers for the preferred labels.
+pub fn describe(
+    store: &Store,
+    labels: Option<&Labels>,
+    iri: &NamedNode,
+) -> Result<Vec<Triple>, StorageError> {
     if iri.as_str().ends_with("/model") {
         let prefix = format!("{}#", iri.as_str());
         let graph = NamedNodeRef::new_unchecked(mint::ONTOLOGY_GRAPH);
@@ -83,8 +127,8 @@ pub fn describe(store: &Store, iri: &NamedNode) -> Result<Vec<Triple>, StorageEr
     }
     let mut c = Collector {
         store,
+        index: labels,
         triples: Vec::new(),
-        seen: HashSet::new(),
         labelled: HashSet::new(),
     };
     let own = c.pattern(Some(iri), None, None)?;

@@ -25,6 +25,27 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("sd", "http://www.w3.org/ns/sparql-service-description#"),
 ];
 
+/// Orders subjects: IRIs, then blank nodes, without formatting them.
+fn subject_key(s: &oxigraph::model::NamedOrBlankNode) -> (u8, &str) {
+    match s {
+        oxigraph::model::NamedOrBlankNode::NamedNode(n) => (0, n.as_str()),
+        oxigraph::model::NamedOrBlankNode::BlankNode(b) => (1, b.as_str()),
+    }
+}
+
+/// Orders objects: literals (by value, then language or datatype), IRIs, blank nodes.
+fn object_key(o: &Term) -> (u8, &str, &str) {
+    match o {
+        Term::Literal(l) => (
+            0,
+            l.value(),
+            l.language().unwrap_or_else(|| l.datatype().as_str()),
+        ),
+        Term::NamedNode(n) => (1, n.as_str(), ""),
+        Term::BlankNode(b) => (2, b.as_str(), ""),
+    }
+}
+
 /// Writes triples in `format`, grouped by subject (the Turtle and RDF/XML writers group only
 /// consecutive triples). JSON-LD is compacted; dataset formats put the triples in the default graph.
 pub fn write_triples(
@@ -33,12 +54,11 @@ pub fn write_triples(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let mut sorted: Vec<&Triple> = triples.iter().collect();
-    sorted.sort_by_cached_key(|t| {
-        (
-            t.subject.to_string(),
-            t.predicate.as_str().to_owned(),
-            t.object.to_string(),
-        )
+    sorted.sort_unstable_by(|a, b| {
+        subject_key(&a.subject)
+            .cmp(&subject_key(&b.subject))
+            .then_with(|| a.predicate.as_str().cmp(b.predicate.as_str()))
+            .then_with(|| object_key(&a.object).cmp(&object_key(&b.object)))
     });
     sorted.dedup();
     if matches!(format, RdfFormat::JsonLd { .. }) {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use oxigraph::model::{NamedNode, NamedNodeRef, Term, Triple};
+use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 
 use super::error::{ApiError, Code};
 use super::html::{escape, page};
@@ -108,7 +108,7 @@ async fn concept(
         .insert_header((header::VARY, "Accept, Accept-Language"))
         .insert_header((header::LINK, links.join(", ")))
         .insert_header((header::CONTENT_TYPE, content_type))
-        .body(body.as_ref().clone()))
+        .body(body))
 }
 
 fn preferred_language(req: &HttpRequest) -> Vec<String> {
@@ -129,7 +129,8 @@ fn preferred_language(req: &HttpRequest) -> Vec<String> {
 }
 
 fn describe(state: &AppState, iri: &NamedNode) -> Result<Vec<Triple>, ApiError> {
-    Ok(crate::describe::describe(&state.store, iri)?)
+    let labels = state.labels()?;
+    Ok(crate::describe::describe(&state.store, Some(&labels), iri)?)
 }
 
 /// What the page knows of the graph: labels by resource and language, objects by predicate.
@@ -137,8 +138,8 @@ struct View<'a> {
     iri: &'a NamedNode,
     langs: &'a [String],
     base_uri: &'a str,
-    /// Triples by subject (as written in N-Triples).
-    by_subject: HashMap<String, Vec<&'a Triple>>,
+    /// Triples by subject IRI.
+    by_subject: HashMap<&'a str, Vec<&'a Triple>>,
 }
 
 impl View<'_> {
@@ -166,20 +167,38 @@ impl View<'_> {
 
     /// The label of a resource in the best language available.
     fn label(&self, iri: &str) -> String {
-        let labels = self.texts(&format!("<{iri}>"), skos::PREF_LABEL);
-        for lang in self.langs {
-            if let Some(l) = labels.get(lang) {
-                return l[0].clone();
-            }
-        }
-        labels.values().next().map_or_else(
-            || iri.rsplit(['/', '#']).next().unwrap_or(iri).to_owned(),
-            |l| l[0].clone(),
-        )
+        let labels: Vec<&Literal> = self
+            .objects(iri, skos::PREF_LABEL)
+            .into_iter()
+            .filter_map(|o| match o {
+                Term::Literal(l) => Some(l),
+                Term::NamedNode(_) | Term::BlankNode(_) => None,
+            })
+            .collect();
+        self.langs
+            .iter()
+            .find_map(|lang| {
+                labels
+                    .iter()
+                    .filter(|l| l.language() == Some(lang.as_str()))
+                    .map(|l| l.value())
+                    .min()
+            })
+            .or_else(|| {
+                // No preferred language: the same fallback as `texts` (the first language).
+                labels
+                    .iter()
+                    .min_by_key(|l| (l.language().unwrap_or_default(), l.value()))
+                    .map(|l| l.value())
+            })
+            .map_or_else(
+                || iri.rsplit(['/', '#']).next().unwrap_or(iri).to_owned(),
+                str::to_owned,
+            )
     }
 
     fn text(&self, p: NamedNodeRef<'_>) -> Option<String> {
-        let texts = self.texts(&format!("<{}>", self.iri.as_str()), p);
+        let texts = self.texts(self.iri.as_str(), p);
         self.langs
             .iter()
             .find_map(|l| texts.get(l))
@@ -205,7 +224,7 @@ impl View<'_> {
         let mut chain = Vec::new();
         let mut current = self.iri.as_str().to_owned();
         while let Some(Term::NamedNode(up)) = self
-            .objects(&format!("<{current}>"), skos::BROADER)
+            .objects(&current, skos::BROADER)
             .into_iter()
             .min_by_key(|t| t.to_string())
         {
@@ -227,9 +246,11 @@ fn render(
     base_uri: &str,
     base: &str,
 ) -> String {
-    let mut by_subject: HashMap<String, Vec<&Triple>> = HashMap::new();
+    let mut by_subject: HashMap<&str, Vec<&Triple>> = HashMap::new();
     for t in triples {
-        by_subject.entry(t.subject.to_string()).or_default().push(t);
+        if let NamedOrBlankNode::NamedNode(s) = &t.subject {
+            by_subject.entry(s.as_str()).or_default().push(t);
+        }
     }
     let view = View {
         iri,
@@ -237,7 +258,7 @@ fn render(
         base_uri,
         by_subject,
     };
-    let me = format!("<{}>", iri.as_str());
+    let me = iri.as_str();
     let title = view.label(iri.as_str());
     let mut b = String::new();
     let crumbs: Vec<String> = view.breadcrumb().iter().map(|c| view.link(c)).collect();
@@ -255,7 +276,7 @@ fn render(
         escape(&title),
         escape(iri.as_str())
     );
-    for code in view.objects(&me, skos::NOTATION) {
+    for code in view.objects(me, skos::NOTATION) {
         if let Term::Literal(l) = code {
             let _ = write!(b, " · code <code>{}</code>", escape(l.value()));
         }
@@ -272,8 +293,8 @@ fn render(
     }
 
     // Labels in every language, with a language chooser.
-    let pref = view.texts(&me, skos::PREF_LABEL);
-    let alt = view.texts(&me, skos::ALT_LABEL);
+    let pref = view.texts(me, skos::PREF_LABEL);
+    let alt = view.texts(me, skos::ALT_LABEL);
     if !pref.is_empty() {
         let choices: Vec<String> = pref
             .keys()
@@ -308,7 +329,7 @@ fn render(
     ];
     for (heading, p) in sections {
         let mut items: Vec<(String, String)> = view
-            .objects(&me, p)
+            .objects(me, p)
             .into_iter()
             .filter_map(|o| {
                 if let Term::NamedNode(n) = o {
@@ -332,7 +353,10 @@ fn render(
     // Collections and crosswalk links, both directions.
     let collections: Vec<String> = triples
         .iter()
-        .filter(|t| t.predicate.as_ref() == skos::MEMBER && t.object.to_string() == me)
+        .filter(|t| {
+            t.predicate.as_ref() == skos::MEMBER
+                && matches!(&t.object, Term::NamedNode(n) if n == iri)
+        })
         .map(|t| view.link(t.subject.to_string().trim_matches(['<', '>'])))
         .collect();
     if !collections.is_empty() {
@@ -345,7 +369,7 @@ fn render(
     let mut mappings = Vec::new();
     for p in crate::check::MAPPINGS {
         let name = p.as_str().rsplit('#').next().unwrap_or_default();
-        for o in view.objects(&me, *p) {
+        for o in view.objects(me, *p) {
             if let Term::NamedNode(n) = o {
                 mappings.push(format!(
                     "<tr><td>{name}</td><td>{}</td></tr>",
@@ -353,10 +377,9 @@ fn render(
                 ));
             }
         }
-        for t in triples
-            .iter()
-            .filter(|t| t.predicate.as_ref() == *p && t.object.to_string() == me)
-        {
+        for t in triples.iter().filter(|t| {
+            t.predicate.as_ref() == *p && matches!(&t.object, Term::NamedNode(n) if n == iri)
+        }) {
             let other = t.subject.to_string().trim_matches(['<', '>']).to_owned();
             mappings.push(format!(
                 "<tr><td>{name} (from)</td><td>{}</td></tr>",

@@ -115,6 +115,7 @@ pub struct AppState {
     /// Version for caching.
     pub version: Version,
     summary: Cached<Summary>,
+    labels: Cached<crate::describe::Labels>,
     dumps: DumpCache,
     pages: Mutex<PageCache>,
 }
@@ -125,10 +126,10 @@ pub struct AppState {
 struct PageCache {
     etag: String,
     bytes: usize,
-    pages: HashMap<String, Arc<Vec<u8>>>,
+    pages: HashMap<String, actix_web::web::Bytes>,
 }
 
-const PAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+const PAGE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 impl AppState {
     /// State for a store.
@@ -138,13 +139,14 @@ impl AppState {
             config,
             version,
             summary: Mutex::new(None),
+            labels: Mutex::new(None),
             dumps: Mutex::new(HashMap::new()),
             pages: Mutex::default(),
         }
     }
 
     /// A page made for the current store version.
-    pub fn page(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+    pub fn page(&self, key: &str) -> Option<actix_web::web::Bytes> {
         let etag = self.version.etag();
         let cache = self.pages.lock().ok()?;
         (cache.etag == etag)
@@ -153,8 +155,8 @@ impl AppState {
     }
 
     /// Keeps a page made for the current store version; returns it shared.
-    pub fn keep_page(&self, key: String, body: Vec<u8>) -> Arc<Vec<u8>> {
-        let body = Arc::new(body);
+    pub fn keep_page(&self, key: String, body: Vec<u8>) -> actix_web::web::Bytes {
+        let body = actix_web::web::Bytes::from(body);
         let etag = self.version.etag();
         if let Ok(mut cache) = self.pages.lock() {
             if cache.etag != etag || cache.bytes + body.len() > PAGE_CACHE_BYTES {
@@ -164,7 +166,7 @@ impl AppState {
                 };
             }
             cache.bytes += body.len();
-            cache.pages.insert(key, Arc::clone(&body));
+            cache.pages.insert(key, body.clone());
         }
         body
     }
@@ -186,6 +188,23 @@ impl AppState {
         let summary = Arc::new(Summary { stats, quads });
         *cached = Some((etag, Arc::clone(&summary)));
         Ok(summary)
+    }
+
+    /// The preferred labels of the store as it is now (read at most once per version).
+    pub fn labels(&self) -> Result<Arc<crate::describe::Labels>, ApiError> {
+        let etag = self.version.etag();
+        let mut cached = self
+            .labels
+            .lock()
+            .map_err(|_| ApiError::new(Code::Internal, "label cache poisoned"))?;
+        if let Some((tag, labels)) = cached.as_ref() {
+            if *tag == etag {
+                return Ok(Arc::clone(labels));
+            }
+        }
+        let labels = Arc::new(crate::describe::Labels::read(&self.store)?);
+        *cached = Some((etag, Arc::clone(&labels)));
+        Ok(labels)
     }
 
     /// A gzipped dump of the store as it is now (made at most once per version and file).
