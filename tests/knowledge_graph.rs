@@ -1,6 +1,7 @@
 //! The knowledge graph: the fixture bundle converted, crosswalks, round trips, failures that
 //! leave the store as it was, and the shipped data with ESCO's documented figures.
 
+use std::collections::BTreeSet;
 use std::fs;
 
 use esco_ld::store;
@@ -354,4 +355,30 @@ fn one_load_at_a_time() {
     fs::write(&lock, "4294967").unwrap();
     common::load(&dir, &common::fixture_sources(), Some("1.1.1")).unwrap();
     assert!(!lock.exists());
+}
+
+#[test]
+fn describing_with_the_label_table_equals_describing_from_the_indexes() {
+    use esco_ld::describe::{describe, Labels};
+    let (_dir, path) = common::fixture_store();
+    let store = esco_ld::store::open(&path).unwrap();
+    let labels = Labels::read(&store).unwrap();
+    assert!(!labels.is_empty());
+    let mut compared = 0;
+    for quad in store.quads_for_pattern(None, Some(esco_ld::vocab::rdf::TYPE), None, None) {
+        let oxigraph::model::NamedOrBlankNode::NamedNode(iri) = quad.unwrap().subject else {
+            continue;
+        };
+        let set = |ts: Vec<oxigraph::model::Triple>| {
+            ts.into_iter()
+                .map(|t| t.to_string())
+                .collect::<BTreeSet<_>>()
+        };
+        let fast = set(describe(&store, Some(&labels), &iri).unwrap());
+        let slow = set(describe(&store, None, &iri).unwrap());
+        assert!(!fast.is_empty());
+        assert_eq!(fast, slow, "{iri}");
+        compared += 1;
+    }
+    assert!(compared > 50, "{compared}");
 }
