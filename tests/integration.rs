@@ -4,3 +4,5 @@ mod cli;
 mod common;
 mod http;
 mod knowledge_graph;
+mod matching;
+mod model;

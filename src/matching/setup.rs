@@ -1,0 +1,176 @@
+//! Putting a matcher together for a store: its surface forms, the lexical index, and when a
+//! model is at hand the encoder and the dense side-index (kept in `STORE.match/`).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use oxigraph::store::Store;
+use usearch::ScalarKind;
+
+use super::dense::{BuildReport, Dense};
+use super::forms::Forms;
+use super::{MatchError, Matcher, Semantic, Target};
+use crate::embed::{Encoder, DEFAULT_MODEL_DIR};
+
+/// Which model to use.
+#[derive(Debug, Clone)]
+pub enum ModelChoice {
+    /// This folder; failing to load it is an error.
+    Dir(PathBuf),
+    /// The default folder when it holds a model, else lexical matching.
+    Default,
+    /// No model: lexical matching.
+    None,
+}
+
+impl ModelChoice {
+    /// From `--model` / `--no-model`.
+    pub fn from_flags(model: Option<PathBuf>, no_model: bool) -> Self {
+        match (model, no_model) {
+            (_, true) => Self::None,
+            (Some(dir), false) => Self::Dir(dir),
+            (None, false) => Self::Default,
+        }
+    }
+
+    /// The folder to load, if any; an explicit folder without weights is an error.
+    pub fn resolve(&self) -> Result<Option<PathBuf>, MatchError> {
+        match self {
+            Self::Dir(dir) => {
+                if dir.join("model.safetensors").is_file() {
+                    Ok(Some(dir.clone()))
+                } else {
+                    Err(MatchError::Input(format!(
+                        "{} holds no model.safetensors (run `esco-ld model install --dir {}`)",
+                        dir.display(),
+                        dir.display()
+                    )))
+                }
+            }
+            Self::Default => {
+                let candidates = [
+                    PathBuf::from(DEFAULT_MODEL_DIR),
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR),
+                ];
+                Ok(candidates
+                    .into_iter()
+                    .find(|d| d.join("model.safetensors").is_file()))
+            }
+            Self::None => Ok(None),
+        }
+    }
+}
+
+/// Where the side-index of a store lives.
+pub fn index_dir(store: &Path) -> PathBuf {
+    let name = store
+        .file_name()
+        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+    store.with_file_name(format!("{name}.match"))
+}
+
+/// What setting up did, for logs and benchmarks.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SetupReport {
+    /// Surface forms read.
+    pub forms: usize,
+    /// Concepts they name.
+    pub concepts: usize,
+    /// Seconds to read the forms and build the lexical index.
+    pub lexical_seconds: f64,
+    /// The model folder, if one was loaded.
+    pub model: Option<String>,
+    /// Seconds to load the model.
+    pub model_seconds: f64,
+    /// The dense index's report.
+    pub dense: Option<BuildReport>,
+}
+
+/// Which label forms the dense index covers.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Concepts of this target only (all when `None`).
+    pub target: Option<Target>,
+    /// Labels in this language only (all when `None`).
+    pub language: Option<String>,
+}
+
+impl Scope {
+    /// Every label of every concept: the service's index.
+    pub fn all() -> Self {
+        Self {
+            target: None,
+            language: None,
+        }
+    }
+
+    /// A name for the index files of this scope.
+    pub fn tag(&self) -> String {
+        let target = match &self.target {
+            None | Some(Target::Any) => "all".to_owned(),
+            Some(Target::Occupations) => "occupations".to_owned(),
+            Some(Target::Skills) => "skills".to_owned(),
+            Some(Target::IscoGroups) => "isco-groups".to_owned(),
+            Some(Target::SkillGroups) => "skill-groups".to_owned(),
+            Some(Target::Scheme(s)) => {
+                format!("scheme-{:016x}", super::vectors::key(&[s.as_str()]))
+            }
+        };
+        match &self.language {
+            Some(l) => format!("{target}-{l}"),
+            None => target,
+        }
+    }
+}
+
+/// Builds the matcher for `store`; `index` is the folder of the side-index, `scope` what its
+/// dense part covers.
+pub fn matcher(
+    store: &Store,
+    index: &Path,
+    model: &ModelChoice,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Matcher, SetupReport), MatchError> {
+    let started = Instant::now();
+    let forms = Forms::read(store)?;
+    let mut report = SetupReport {
+        forms: forms.forms.len(),
+        concepts: forms.concepts.len(),
+        ..SetupReport::default()
+    };
+    let matcher = Matcher::lexical(forms);
+    report.lexical_seconds = started.elapsed().as_secs_f64();
+    let Some(dir) = model.resolve()? else {
+        return Ok((matcher, report));
+    };
+    let loaded = Instant::now();
+    let encoder = Encoder::load(&dir)?;
+    report.model = Some(dir.display().to_string());
+    report.model_seconds = loaded.elapsed().as_secs_f64();
+    let concepts = &matcher.forms.concepts;
+    let include = |f: &super::forms::Form| {
+        scope.language.as_ref().is_none_or(|l| *l == f.lang)
+            && scope
+                .target
+                .as_ref()
+                .is_none_or(|t| t.accepts(&concepts[f.concept as usize]))
+    };
+    let (dense, built) = Dense::open(
+        index,
+        &scope.tag(),
+        &matcher.forms,
+        &include,
+        &encoder,
+        ScalarKind::F16,
+        progress,
+    )?;
+    report.dense = Some(built);
+    Ok((
+        matcher.with_semantic(Semantic {
+            encoder: std::sync::Arc::new(encoder),
+            dense,
+        }),
+        report,
+    ))
+}

@@ -1,0 +1,351 @@
+//! Matching: surface forms read from a real store, lexical and (with the installed model)
+//! hybrid ranking, the evaluation on a crosswalk, `/api/match` over the app factory, and a
+//! matcher that follows writes to the store.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{test as atest, web};
+use esco_ld::http::{build_app, AppState, Config, Version};
+use esco_ld::matching::eval::{self, Options};
+use esco_ld::matching::forms::{Class, FormKind, Forms};
+use esco_ld::matching::setup::{self, ModelChoice};
+use esco_ld::matching::{Input, Matcher, Target};
+
+use crate::common::{fixture, fixture_store};
+
+const DEVELOPER: &str =
+    "http://data.europa.eu/esco/occupation/f2b15a0e-e65a-438a-affb-29b9d50b77d1";
+const ANALYST: &str = "http://data.europa.eu/esco/occupation/04ba4d6c-957d-417f-bf63-5b9e015a9f86";
+const TOKEN: &str = "a-test-token-of-some-length";
+
+fn input(text: &str, target: Target) -> Input {
+    Input {
+        text: text.into(),
+        description: None,
+        language: None,
+        target,
+        k: 5,
+        label_language: None,
+    }
+}
+
+/// The installed model, when there is one (see tests/model.rs for the rule).
+fn model() -> ModelChoice {
+    let dir = std::env::var_os("ESCO_LD_MODEL").map_or_else(
+        || {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join(esco_ld::embed::DEFAULT_MODEL_DIR)
+        },
+        std::path::PathBuf::from,
+    );
+    if dir.join("model.safetensors").is_file() {
+        ModelChoice::Dir(dir)
+    } else {
+        assert!(
+            std::env::var("ESCO_LD_REQUIRE_MODEL").map_or(true, |v| v != "1"),
+            "ESCO_LD_REQUIRE_MODEL=1 but no model in {}",
+            dir.display()
+        );
+        eprintln!("no model installed: hybrid tests skipped");
+        ModelChoice::None
+    }
+}
+
+#[test]
+fn surface_forms_of_the_fixture() {
+    let (_tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let forms = Forms::read(&store).unwrap();
+    let occupations = forms
+        .concepts
+        .iter()
+        .filter(|c| c.class == Class::Occupation)
+        .count();
+    assert_eq!(occupations, 9);
+    let dev = forms
+        .concepts
+        .iter()
+        .position(|c| c.iri.as_str() == DEVELOPER)
+        .unwrap();
+    let concept = &forms.concepts[dev];
+    assert_eq!(concept.label("en"), Some("software developer"));
+    assert_eq!(concept.isco.as_deref(), Some("2512"));
+    let of_dev: Vec<_> = forms
+        .forms
+        .iter()
+        .filter(|f| f.concept as usize == dev)
+        .collect();
+    assert!(of_dev
+        .iter()
+        .any(|f| f.kind == FormKind::Alternative && f.text == "programmer" && f.lang == "en"));
+    assert!(of_dev
+        .iter()
+        .any(|f| f.kind == FormKind::Preferred && f.lang == "fr"));
+    assert!(of_dev.iter().any(|f| f.kind == FormKind::Description));
+    // Mapping triples are never surface forms: O*NET titles name no ESCO concept.
+    assert!(!forms
+        .forms
+        .iter()
+        .any(|f| f.text == "Software Developers" && f.kind == FormKind::Preferred));
+    // The fingerprint is a function of the content.
+    assert_eq!(Forms::read(&store).unwrap().fingerprint, forms.fingerprint);
+}
+
+#[test]
+fn lexical_ranking_targets_and_languages() {
+    let (_tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let matcher = Matcher::lexical(Forms::read(&store).unwrap());
+    let found = matcher
+        .search(&input("Software Developer", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.method, "lexical");
+    assert_eq!(found.candidates[0].uri, DEVELOPER);
+    assert!((found.candidates[0].score - 1.0).abs() < 1e-4);
+    assert!(found
+        .candidates
+        .windows(2)
+        .all(|w| w[0].score >= w[1].score && w[1].score >= 0.0));
+    // A typo still finds it.
+    let found = matcher
+        .search(&input("sofware analist", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.candidates[0].uri, ANALYST);
+    // Skills only when skills are asked for.
+    let found = matcher.search(&input("software", Target::Skills)).unwrap();
+    assert!(!found.candidates.is_empty());
+    assert!(found
+        .candidates
+        .iter()
+        .all(|c| c.uri.contains("/esco/skill/")));
+    // French labels only.
+    let mut fr = input("développeur de logiciels", Target::Occupations);
+    fr.label_language = Some("fr".into());
+    let found = matcher.search(&fr).unwrap();
+    assert!(found.candidates.iter().all(|c| c.matched_language == "fr"));
+    // Bad input.
+    assert!(matcher.search(&input("  ", Target::Any)).is_err());
+    let mut k0 = input("nurse", Target::Any);
+    k0.k = 0;
+    assert!(matcher.search(&k0).is_err());
+    assert!(Target::parse("planets").is_err());
+}
+
+#[test]
+fn evaluation_on_the_fixture_crosswalk() {
+    let (_tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let matcher = Matcher::lexical(Forms::read(&store).unwrap());
+    let (queries, language) =
+        eval::crosswalk_queries(&fixture("crosswalks/onet_esco_crosswalk_subset.csv")).unwrap();
+    assert_eq!(language, "en");
+    assert!(queries.iter().all(|q| !q.gold.is_empty()));
+    let options = Options {
+        with_description: false,
+        relations: Default::default(),
+        esco_language: None,
+        target: Target::Occupations,
+        language: Some("en".into()),
+    };
+    let report = eval::evaluate(&matcher, &queries, &options, &|_, _| {}).unwrap();
+    let o = &report.overall;
+    assert!(o.queries > 0 && o.queries + report.skipped <= queries.len());
+    assert!(o.mrr > 0.3 && o.mrr <= 1.0, "{o:?}");
+    assert!(o.top_1 <= o.top_2 && o.top_2 <= o.top_3 && o.top_10 <= o.top_30);
+    // Per relation: only the queries with such a gold answer.
+    let per: usize = report.by_relation.values().map(|f| f.queries).sum();
+    assert!(per >= o.queries);
+    let json = serde_json::to_value(&report).unwrap();
+    for key in [
+        "mrr",
+        "top_1",
+        "top_2",
+        "top_3",
+        "top_5",
+        "top_10",
+        "top_20",
+        "top_30",
+        "queries",
+        "queries_per_s",
+    ] {
+        assert!(json["overall"].get(key).is_some(), "{key}");
+    }
+    // Narrowing the relations narrows the gold.
+    let exact = eval::evaluate(
+        &matcher,
+        &queries,
+        &Options {
+            relations: [esco_ld::crosswalk::table::MatchKind::Exact].into(),
+            ..options
+        },
+        &|_, _| {},
+    )
+    .unwrap();
+    assert!(exact.overall.queries < o.queries);
+    assert_eq!(exact.by_relation.len(), 1);
+}
+
+#[test]
+fn hybrid_matching_with_the_installed_model() {
+    let model = model();
+    if matches!(model, ModelChoice::None) {
+        return;
+    }
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let index = tmp.path().join("match");
+    let (matcher, report) =
+        setup::matcher(&store, &index, &model, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let dense = report.dense.unwrap();
+    assert!(dense.embedded > 0 && dense.added > 0);
+    assert_eq!(matcher.method(), "hybrid");
+    // Across languages: a German title finds the English-labelled occupation.
+    let found = matcher
+        .search(&input("Softwareentwickler", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.candidates[0].uri, DEVELOPER, "{found:?}");
+    assert!(found.candidates[0].dense.is_some());
+    let top = found.candidates[0].score;
+    assert!((0.0..=1.0).contains(&top));
+    // A restart reuses the vectors and the graph.
+    drop(matcher);
+    let (_, again) =
+        setup::matcher(&store, &index, &model, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let again = again.dense.unwrap();
+    assert_eq!((again.embedded, again.added, again.removed), (0, 0, 0));
+    assert_eq!(again.forms, dense.forms);
+}
+
+fn state(tmp: &tempfile::TempDir, dir: &std::path::Path, token: bool) -> web::Data<AppState> {
+    let store = esco_ld::store::open(dir).unwrap();
+    web::Data::new(AppState::new(
+        store,
+        Config {
+            admin_token: token.then(|| TOKEN.to_owned()),
+            match_index: Some(tmp.path().join("match")),
+            model: ModelChoice::None,
+            ..Config::default()
+        },
+        Version::new(7, std::time::SystemTime::UNIX_EPOCH),
+    ))
+}
+
+#[actix_web::test]
+async fn api_match_get_post_and_errors() {
+    let (tmp, dir) = fixture_store();
+    let app = atest::init_service(build_app(state(&tmp, &dir, false))).await;
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::get()
+            .uri("/api/match?text=software%20developer&k=3&target=occupations")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: serde_json::Value = atest::read_body_json(resp).await;
+    assert_eq!(body["method"], "lexical");
+    assert!(body["note"].as_str().unwrap().contains("lexical"));
+    let first = &body["candidates"][0];
+    assert_eq!(first["uri"], DEVELOPER);
+    assert_eq!(first["label"], "software developer");
+    assert!(first["matched"].is_string() && first["matched_language"] == "en");
+    assert!(first["score"].as_f64().unwrap() > 0.99);
+    assert_eq!(body["candidates"].as_array().unwrap().len(), 3);
+
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::post()
+            .uri("/api/match")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(
+                r#"{"inputs": [{"text": "nurse practitioner"}, {"text": "web", "target": "skills", "k": 2}]}"#,
+            )
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: serde_json::Value = atest::read_body_json(resp).await;
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert!(results[0]["candidates"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .contains("/occupation/"));
+    assert!(results[1]["candidates"].as_array().unwrap().len() <= 2);
+
+    for (uri, needle) in [
+        ("/api/match", "text"),
+        ("/api/match?text=", "text"),
+        ("/api/match?text=x&k=0", "k"),
+        ("/api/match?text=x&k=-3", "k"),
+        ("/api/match?text=x&k=ten", "k"),
+        ("/api/match?text=x&target=planets", "target"),
+        ("/api/match?text=x&language=english", "language"),
+        ("/api/match?text=x&colour=red", "colour"),
+    ] {
+        let resp = atest::call_service(&app, atest::TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{uri}");
+        let body: serde_json::Value = atest::read_body_json(resp).await;
+        assert!(
+            body["message"].as_str().unwrap().contains(needle),
+            "{uri}: {body}"
+        );
+    }
+    for payload in [
+        "not json".to_owned(),
+        r#"{"inputs": []}"#.to_owned(),
+        r#"{"inputs": [{"text": "a"}, {"k": 2}]}"#.to_owned(),
+        format!("[{}]", vec![r#"{"text":"a"}"#; 1001].join(",")),
+    ] {
+        let resp = atest::call_service(
+            &app,
+            atest::TestRequest::post()
+                .uri("/api/match")
+                .set_payload(payload.clone())
+                .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{payload:.60}");
+    }
+}
+
+#[actix_web::test]
+async fn the_matcher_follows_writes_to_the_store() {
+    let (tmp, dir) = fixture_store();
+    let app = atest::init_service(build_app(state(&tmp, &dir, true))).await;
+    let ask = |text: &str| {
+        atest::TestRequest::get()
+            .uri(&format!(
+                "/api/match?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("text", text)
+                    .finish()
+            ))
+            .to_request()
+    };
+    let before: serde_json::Value =
+        atest::read_body_json(atest::call_service(&app, ask("quantum ledger whisperer")).await)
+            .await;
+    assert_ne!(before["candidates"][0]["uri"], ANALYST);
+    let update = format!(
+        "INSERT DATA {{ GRAPH <http://data.europa.eu/esco/graph/v1.1.1> {{ <{ANALYST}> <http://www.w3.org/2004/02/skos/core#altLabel> \"quantum ledger whisperer\"@en }} }}"
+    );
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::post()
+            .uri("/update")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {TOKEN}")))
+            .insert_header((header::CONTENT_TYPE, "application/sparql-update"))
+            .set_payload(update)
+            .to_request(),
+    )
+    .await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let after: serde_json::Value =
+        atest::read_body_json(atest::call_service(&app, ask("quantum ledger whisperer")).await)
+            .await;
+    assert_eq!(after["candidates"][0]["uri"], ANALYST, "{after}");
+    assert_eq!(
+        after["candidates"][0]["matched"],
+        "quantum ledger whisperer"
+    );
+}
