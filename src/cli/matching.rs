@@ -155,6 +155,7 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     let scope = setup::Scope {
         target: Some(target.clone()),
         language: None,
+        preferred_only: false,
     };
     let matcher = open_matcher(&args.store, &args.model, &scope)?;
     let found = matcher.search(&Input {
@@ -213,6 +214,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let scope = setup::Scope {
         target: Some(target.clone()),
         language: args.esco_language.clone(),
+        preferred_only: false,
     };
     let matcher = open_matcher(&args.store, &args.model, &scope)?;
     let options = eval::Options {

@@ -159,20 +159,32 @@ impl LexicalIndex {
         }
         let mut scored: Vec<(u32, f32)> = touched
             .into_iter()
-            .filter(|doc| keep(*doc))
             .map(|doc| {
                 let dot = acc[doc as usize];
                 (doc, (dot / (qnorm * self.norms[doc as usize])).min(1.0))
             })
             .collect();
-        let k = k.min(scored.len());
-        if k == 0 {
-            return Vec::new();
+        // The filter is applied to the best texts first (it is the costly part when most texts
+        // are touched): widen the window until it yields k.
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let mut window = (k * 8).max(2048);
+        loop {
+            let w = window.min(scored.len());
+            if w == 0 {
+                return Vec::new();
+            }
+            if w < scored.len() {
+                scored.select_nth_unstable_by(w - 1, order);
+            }
+            let mut kept: Vec<(u32, f32)> =
+                scored[..w].iter().copied().filter(|d| keep(d.0)).collect();
+            if kept.len() >= k || w == scored.len() {
+                kept.sort_by(order);
+                kept.truncate(k);
+                return kept;
+            }
+            window *= 8;
         }
-        scored.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored.truncate(k);
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored
     }
 
     /// The similarity of `query` to one indexed text.

@@ -12,7 +12,7 @@ use usearch::ScalarKind;
 
 use super::dense::Dense;
 use super::forms::Forms;
-use super::setup::ModelChoice;
+use super::setup::{ModelChoice, Scope};
 use super::{MatchError, Matcher, Semantic};
 use crate::embed::Encoder;
 
@@ -39,6 +39,8 @@ pub struct MatchService {
     current: RwLock<Option<(String, Arc<Matcher>)>>,
     /// One rebuild at a time.
     rebuilding: Mutex<()>,
+    /// What the dense index of the current matcher covers (`None`: lexical).
+    scope: Mutex<Option<Scope>>,
     done: AtomicUsize,
     total: AtomicUsize,
     error: Mutex<Option<String>>,
@@ -60,6 +62,7 @@ impl MatchService {
             encoder: Mutex::new(None),
             current: RwLock::new(None),
             rebuilding: Mutex::new(()),
+            scope: Mutex::new(None),
             done: AtomicUsize::new(0),
             total: AtomicUsize::new(0),
             error: Mutex::new(None),
@@ -87,32 +90,36 @@ impl MatchService {
     }
 
     /// The matcher for store version `etag`, brought in step first if the store changed (the
-    /// caller waits: answers never come from a matcher older than the store). `None` while the
-    /// first build, started elsewhere, has not produced a matcher yet.
+    /// caller waits for that: answers never come from a matcher older than the store). `None`
+    /// while no matcher for this version can be had yet: the first build, or a rebuild started
+    /// by another caller, is still running.
     pub fn matcher(&self, etag: &str) -> Result<Option<Arc<Matcher>>, MatchError> {
-        let current = self.current.read().map_err(|_| poisoned())?.clone();
-        if let Some((tag, m)) = &current {
-            if tag == etag {
-                return Ok(Some(Arc::clone(m)));
-            }
+        if let Some(m) = self.current_for(etag)? {
+            return Ok(Some(m));
         }
-        let _one = if current.is_some() {
-            self.rebuilding.lock().map_err(|_| poisoned())?
-        } else {
-            match self.rebuilding.try_lock() {
-                Ok(guard) => guard,
-                Err(std::sync::TryLockError::WouldBlock) => return Ok(None),
-                Err(std::sync::TryLockError::Poisoned(_)) => return Err(poisoned()),
-            }
+        let _one = match self.rebuilding.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::sync::TryLockError::Poisoned(_)) => return Err(poisoned()),
         };
-        if let Some((tag, m)) = self.current.read().map_err(|_| poisoned())?.as_ref() {
-            if tag == etag {
-                return Ok(Some(Arc::clone(m)));
-            }
+        if let Some(m) = self.current_for(etag)? {
+            return Ok(Some(m));
         }
-        let m = self.build(true)?;
+        // The same coverage as the matcher it replaces (only new forms get embedded).
+        let scope = self.scope.lock().map_err(|_| poisoned())?.clone();
+        let m = self.build(scope.as_ref())?;
         self.set(etag, Arc::clone(&m))?;
         Ok(Some(m))
+    }
+
+    fn current_for(&self, etag: &str) -> Result<Option<Arc<Matcher>>, MatchError> {
+        Ok(self
+            .current
+            .read()
+            .map_err(|_| poisoned())?
+            .as_ref()
+            .filter(|(tag, _)| tag == etag)
+            .map(|(_, m)| Arc::clone(m)))
     }
 
     fn set(&self, etag: &str, m: Arc<Matcher>) -> Result<(), MatchError> {
@@ -120,47 +127,50 @@ impl MatchService {
         Ok(())
     }
 
-    /// The first build: lexical at once, then hybrid when the dense index is ready. Runs on
-    /// the caller's thread (the server starts it on its own thread).
+    /// The first build, in phases: lexical at once; hybrid over the preferred labels of every
+    /// concept in every language; hybrid over every label. Each phase replaces the matcher when
+    /// it is ready. Runs on the caller's thread (the server gives it one).
     pub fn start(&self, etag: &str) {
-        let _one = self.rebuilding.lock();
-        match self.build(false) {
-            Ok(m) => {
-                tracing::info!(forms = m.forms.forms.len(), "lexical matcher ready");
-                let _ = self.set(etag, m);
-            }
-            Err(e) => {
-                tracing::error!("cannot build the matcher: {e}");
-                if let Ok(mut err) = self.error.lock() {
-                    *err = Some(e.to_string());
-                }
+        let phases: [Option<Scope>; 3] = [None, Some(Scope::preferred()), Some(Scope::all())];
+        for (n, scope) in phases.into_iter().enumerate() {
+            if n > 0 && matches!(self.model.resolve(), Ok(None)) {
+                tracing::warn!(
+                    "no model installed: matching is lexical (run `esco-ld model install`)"
+                );
                 return;
             }
-        }
-        if matches!(self.model.resolve(), Ok(None)) {
-            tracing::warn!("no model installed: matching is lexical (run `esco-ld model install`)");
-            return;
-        }
-        match self.build(true) {
-            Ok(m) => {
-                tracing::info!(forms = m.forms.forms.len(), "hybrid matcher ready");
-                let _ = self.set(etag, m);
-            }
-            Err(e) => {
-                tracing::error!("matching stays lexical: {e}");
-                if let Ok(mut err) = self.error.lock() {
-                    *err = Some(e.to_string());
+            let Ok(_one) = self.rebuilding.lock() else {
+                return;
+            };
+            match self.build(scope.as_ref()) {
+                Ok(m) => {
+                    tracing::info!(
+                        method = m.method(),
+                        dense = m.semantic.as_ref().map_or(0, |s| s.dense.len()),
+                        "matcher ready"
+                    );
+                    let _ = self.set(etag, m);
+                    if let Ok(mut s) = self.scope.lock() {
+                        *s = scope;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("matcher build failed: {e}");
+                    if let Ok(mut err) = self.error.lock() {
+                        *err = Some(e.to_string());
+                    }
+                    return;
                 }
             }
         }
     }
 
-    fn build(&self, dense: bool) -> Result<Arc<Matcher>, MatchError> {
+    fn build(&self, scope: Option<&Scope>) -> Result<Arc<Matcher>, MatchError> {
         let forms = Forms::read(&self.store)?;
         let matcher = Matcher::lexical(forms);
-        if !dense {
+        let Some(scope) = scope else {
             return Ok(Arc::new(matcher));
-        }
+        };
         let Some(encoder) = self.encoder()? else {
             return Ok(Arc::new(matcher));
         };
@@ -168,16 +178,21 @@ impl MatchService {
             self.done.store(done, Ordering::Relaxed);
             self.total.store(total, Ordering::Relaxed);
         };
+        let concepts = &matcher.forms.concepts;
         let (dense, report) = Dense::open(
             &self.index_dir,
-            "all",
+            &scope.tag(),
             &matcher.forms,
-            &|_| true,
+            &|f| scope.includes(concepts, f),
             &encoder,
             ScalarKind::F16,
             &progress,
         )?;
-        tracing::info!(?report, "dense index in step with the store");
+        tracing::info!(
+            ?report,
+            scope = scope.tag(),
+            "dense index in step with the store"
+        );
         Ok(Arc::new(matcher.with_semantic(Semantic {
             encoder: Arc::clone(&encoder),
             dense,

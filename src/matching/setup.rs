@@ -93,6 +93,8 @@ pub struct Scope {
     pub target: Option<Target>,
     /// Labels in this language only (all when `None`).
     pub language: Option<String>,
+    /// Preferred labels only.
+    pub preferred_only: bool,
 }
 
 impl Scope {
@@ -101,7 +103,26 @@ impl Scope {
         Self {
             target: None,
             language: None,
+            preferred_only: false,
         }
+    }
+
+    /// The preferred label of every concept in every language: the service's first index.
+    pub fn preferred() -> Self {
+        Self {
+            preferred_only: true,
+            ..Self::all()
+        }
+    }
+
+    /// Whether the scope covers a form.
+    pub fn includes(&self, concepts: &[super::forms::Concept], f: &super::forms::Form) -> bool {
+        (!self.preferred_only || f.kind == super::forms::FormKind::Preferred)
+            && self.language.as_ref().is_none_or(|l| *l == f.lang)
+            && self
+                .target
+                .as_ref()
+                .is_none_or(|t| t.accepts(&concepts[f.concept as usize]))
     }
 
     /// A name for the index files of this scope.
@@ -116,9 +137,14 @@ impl Scope {
                 format!("scheme-{:016x}", super::vectors::key(&[s.as_str()]))
             }
         };
+        let kinds = if self.preferred_only {
+            "-preferred"
+        } else {
+            ""
+        };
         match &self.language {
-            Some(l) => format!("{target}-{l}"),
-            None => target,
+            Some(l) => format!("{target}{kinds}-{l}"),
+            None => format!("{target}{kinds}"),
         }
     }
 }
@@ -149,13 +175,7 @@ pub fn matcher(
     report.model = Some(dir.display().to_string());
     report.model_seconds = loaded.elapsed().as_secs_f64();
     let concepts = &matcher.forms.concepts;
-    let include = |f: &super::forms::Form| {
-        scope.language.as_ref().is_none_or(|l| *l == f.lang)
-            && scope
-                .target
-                .as_ref()
-                .is_none_or(|t| t.accepts(&concepts[f.concept as usize]))
-    };
+    let include = |f: &super::forms::Form| scope.includes(concepts, f);
     let (dense, built) = Dense::open(
         index,
         &scope.tag(),
