@@ -225,15 +225,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
         language: Some(language).filter(|l| crate::matching::language::valid_tag(l)),
     };
     let report = eval::evaluate(&matcher, &queries, &options, &progress_bar("matching"))?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        eval::print_table(&report, &mut out)?;
-    }
-    Ok(ExitCode::SUCCESS)
+    print_report(&report, args.json)
 }
 
 /// Runs `eval-trec`.
@@ -247,13 +239,17 @@ pub fn run_eval_trec(args: EvalTrecArgs) -> anyhow::Result<ExitCode> {
     )?;
     let report = collection.evaluate(&matcher, &progress_bar("matching"))?;
     let _ = std::fs::remove_dir_all(&work);
+    print_report(&report, args.json)
+}
+
+fn print_report(report: &eval::Report, json: bool) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
-        eval::print_table(&report, &mut out)?;
+        eval::print_table(report, &mut out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -188,38 +188,39 @@ impl AppState {
 
     /// The summary of the store as it is now (computed at most once per version).
     pub fn summary(&self) -> Result<Arc<Summary>, ApiError> {
-        let etag = self.version.etag();
-        let mut cached = self
-            .summary
-            .lock()
-            .map_err(|_| ApiError::new(Code::Internal, "summary cache poisoned"))?;
-        if let Some((tag, summary)) = cached.as_ref() {
-            if *tag == etag {
-                return Ok(Arc::clone(summary));
-            }
-        }
-        let stats = crate::stats::collect(&self.store, false)?;
-        let quads = self.store.len()? as u64;
-        let summary = Arc::new(Summary { stats, quads });
-        *cached = Some((etag, Arc::clone(&summary)));
-        Ok(summary)
+        self.per_version(&self.summary, "summary", || {
+            let stats = crate::stats::collect(&self.store, false)?;
+            let quads = self.store.len()? as u64;
+            Ok(Summary { stats, quads })
+        })
     }
 
     /// The preferred labels of the store as it is now (read at most once per version).
     pub fn labels(&self) -> Result<Arc<crate::describe::Labels>, ApiError> {
+        self.per_version(&self.labels, "label", || {
+            Ok(crate::describe::Labels::read(&self.store)?)
+        })
+    }
+
+    /// What `make` makes, kept for the current store version.
+    fn per_version<T>(
+        &self,
+        slot: &Cached<T>,
+        what: &str,
+        make: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<Arc<T>, ApiError> {
         let etag = self.version.etag();
-        let mut cached = self
-            .labels
+        let mut cached = slot
             .lock()
-            .map_err(|_| ApiError::new(Code::Internal, "label cache poisoned"))?;
-        if let Some((tag, labels)) = cached.as_ref() {
+            .map_err(|_| ApiError::new(Code::Internal, format!("{what} cache poisoned")))?;
+        if let Some((tag, value)) = cached.as_ref() {
             if *tag == etag {
-                return Ok(Arc::clone(labels));
+                return Ok(Arc::clone(value));
             }
         }
-        let labels = Arc::new(crate::describe::Labels::read(&self.store)?);
-        *cached = Some((etag, Arc::clone(&labels)));
-        Ok(labels)
+        let value = Arc::new(make()?);
+        *cached = Some((etag, Arc::clone(&value)));
+        Ok(value)
     }
 
     /// A gzipped dump of the store as it is now (made at most once per version and file).

@@ -230,23 +230,23 @@ impl Dense {
                 self.keys.get(&key).is_some_and(|i| keep(*i))
             })
             .map_err(usearch)?;
-        Ok(matches
+        Ok(self.hits(&matches))
+    }
+
+    /// Forms and cosines of usearch matches.
+    fn hits(&self, matches: &usearch::ffi::Matches) -> Vec<(u32, f32)> {
+        matches
             .keys
             .iter()
             .zip(&matches.distances)
             .filter_map(|(key, d)| self.keys.get(key).map(|i| (*i, 1.0 - d)))
-            .collect())
+            .collect()
     }
 
     /// Exact search (brute force) over the same vectors: the recall baseline.
     pub fn exact_search(&self, query: &[f32], k: usize) -> Result<Vec<(u32, f32)>, MatchError> {
         let matches = self.index.exact_search(query, k).map_err(usearch)?;
-        Ok(matches
-            .keys
-            .iter()
-            .zip(&matches.distances)
-            .filter_map(|(key, d)| self.keys.get(key).map(|i| (*i, 1.0 - d)))
-            .collect())
+        Ok(self.hits(&matches))
     }
 
     /// The stored vector of a form.
