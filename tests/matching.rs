@@ -206,6 +206,25 @@ fn hybrid_matching_with_the_installed_model() {
     assert!(found.candidates[0].dense.is_some());
     let top = found.candidates[0].score;
     assert!((0.0..=1.0).contains(&top));
+    // A description re-scores the best candidates by description similarity.
+    let mut with = input("developer", Target::Occupations);
+    with.description = Some(
+        "Writes, tests and maintains the source code of computer programs and applications.".into(),
+    );
+    let found = matcher.search(&with).unwrap();
+    let described: Vec<_> = found
+        .candidates
+        .iter()
+        .filter_map(|c| c.description)
+        .collect();
+    assert!(!described.is_empty(), "{found:?}");
+    assert!(described.iter().all(|d| (0.0..=1.0).contains(d)));
+    assert!(found
+        .candidates
+        .iter()
+        .all(|c| (0.0..=1.0).contains(&c.score)));
+    let nurse_first = found.candidates[0].uri.contains("18e14e61");
+    assert!(!nurse_first, "{found:?}");
     // A restart reuses the vectors and the graph.
     drop(matcher);
     let (_, again) =
@@ -348,4 +367,51 @@ async fn the_matcher_follows_writes_to_the_store() {
         after["candidates"][0]["matched"],
         "quantum ledger whisperer"
     );
+}
+
+#[actix_web::test]
+async fn the_home_page_says_how_matching_works() {
+    let (tmp, dir) = fixture_store();
+    let app = atest::init_service(build_app(state(&tmp, &dir, false))).await;
+    let resp = atest::call_service(&app, atest::TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let before = resp.headers().get(header::ETAG).unwrap().clone();
+    let html = String::from_utf8(atest::read_body(resp).await.to_vec()).unwrap();
+    assert!(html.contains("action=\"/api/match\""));
+    assert!(html.contains("Matching is <b>starting</b>"), "{html}");
+    // Once the matcher is built, the page (and its tag) say so.
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::get()
+            .uri("/api/match?text=nurse")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::get()
+            .uri("/")
+            .insert_header((header::IF_NONE_MATCH, before.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "the old tag no longer matches"
+    );
+    let after = resp.headers().get(header::ETAG).unwrap().clone();
+    assert_ne!(after, before);
+    let html = String::from_utf8(atest::read_body(resp).await.to_vec()).unwrap();
+    assert!(html.contains("Matching is <b>lexical</b>"), "{html}");
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::get()
+            .uri("/")
+            .insert_header((header::IF_NONE_MATCH, after))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::error::{ApiError, Code};
@@ -29,8 +29,27 @@ SELECT ?kind ?s ?label WHERE {
 ORDER BY ?kind ?label";
 
 async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if let Some(response) = state.not_modified(&req) {
-        return Ok(response);
+    // The page shows the matcher's state too, so its tag follows both.
+    let matching = state.matching.status();
+    let etag = format!(
+        "{}-{}\"",
+        state.version.etag().trim_end_matches('"'),
+        matching.method
+    );
+    let revalidated = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        });
+    if revalidated {
+        return Ok(state
+            .cached(HttpResponse::NotModified())
+            .insert_header((header::ETAG, etag))
+            .finish());
     }
     let st = state.clone();
     let (stats, rows) = web::block(move || -> Result<_, ApiError> {
@@ -94,9 +113,21 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         }
         b.push_str("</ul>");
     }
+    let _ = write!(
+        b,
+        "<h2>Match a job title</h2><form action=\"/api/match\"><input name=\"text\" size=\"40\" placeholder=\"a job title in any EU language\"> <select name=\"target\"><option>occupations</option><option>skills</option></select> <button>match</button></form><p>Matching is <b>{}</b>{}.</p>",
+        matching.method,
+        match (matching.method, &matching.model, matching.building) {
+            ("lexical", None, _) => " (no embedding model installed: <code>esco-ld model install</code>)".to_owned(),
+            (_, _, Some((done, total))) => format!(" (the dense index is being built: {done} of {total} texts embedded)"),
+            (_, Some(model), None) => format!(" (model <code>{}</code>)", escape(model)),
+            _ => String::new(),
+        }
+    );
     b.push_str("<h2>Query and download</h2><p><a href=\"/sparql\">SPARQL endpoint and query page</a> · <a href=\"/.well-known/void\">VoID description</a> · dumps: <a href=\"/dumps/esco-ld.nt.gz\">N-Triples</a>, <a href=\"/dumps/esco-ld.nq.gz\">N-Quads (with graphs)</a>, <a href=\"/dumps/esco-ld.ttl.gz\">Turtle</a> (gzipped)</p>");
     Ok(state
         .cached(HttpResponse::Ok())
+        .insert_header((header::ETAG, etag))
         .content_type(ContentType::html())
         .body(page("esco-ld", "en", &b)))
 }

@@ -63,6 +63,8 @@ pub struct Dense {
     index: Index,
     /// Form number by key.
     pub keys: HashMap<u64, u32>,
+    /// The vector cache, for texts embedded on demand (descriptions).
+    cache: std::sync::Mutex<VectorCache>,
 }
 
 impl std::fmt::Debug for Dense {
@@ -214,7 +216,14 @@ impl Dense {
         }
         report.forms = index.size();
         report.seconds = started.elapsed().as_secs_f64();
-        Ok((Self { index, keys }, report))
+        Ok((
+            Self {
+                index,
+                keys,
+                cache: std::sync::Mutex::new(cache),
+            },
+            report,
+        ))
     }
 
     /// The `k` nearest label forms of `query` among those `keep` accepts: (form, cosine).
@@ -256,6 +265,47 @@ impl Dense {
             Ok(n) if n > 0 => Some(v),
             _ => None,
         }
+    }
+
+    /// Vectors of `texts` as `kind`, from the cache or embedded now (and kept).
+    pub fn vectors(
+        &self,
+        encoder: &Encoder,
+        texts: &[&str],
+        kind: Kind,
+    ) -> Result<Vec<Vec<f32>>, MatchError> {
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| MatchError::Index("vector cache lock poisoned".into()))?;
+        let missing: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|t| !cache.contains(text_key(kind, t)))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in missing.chunks(BATCH) {
+            let vectors = encoder.embed(chunk, kind)?;
+            let path = cache.path().to_owned();
+            cache
+                .insert(
+                    chunk
+                        .iter()
+                        .zip(vectors)
+                        .map(|(t, v)| (text_key(kind, t), v))
+                        .collect(),
+                )
+                .map_err(|source| MatchError::Io { path, source })?;
+        }
+        texts
+            .iter()
+            .map(|t| {
+                cache
+                    .get(text_key(kind, t))
+                    .ok_or_else(|| MatchError::Index(format!("no vector for {t:?}")))
+            })
+            .collect()
     }
 
     /// Forms in the graph.

@@ -65,6 +65,11 @@ impl VectorCache {
         })
     }
 
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Vectors held.
     pub fn len(&self) -> usize {
         self.vectors.len()
