@@ -268,7 +268,7 @@ impl Matcher {
         }
     }
 
-    /// Matches one input; `exclude` hides concepts (by number) from the result.
+    /// Matches one input.
     pub fn search(&self, input: &Input) -> Result<Matches, MatchError> {
         self.search_excluding(input, &|_| false)
     }
@@ -401,7 +401,7 @@ impl Matcher {
     }
 
     /// With a description: the best candidates are re-scored with the similarity of the input's
-    /// description to theirs (both embedded as E5 passages; vectors cached):
+    /// description to theirs (both embedded as E5 passages; the concepts' vectors cached):
     /// `score = (1 − w)·score + w·description` on the same rescaled cosine.
     fn rerank_by_description(
         &self,
@@ -423,10 +423,8 @@ impl Matcher {
             .dense
             .vectors(&sem.encoder, &known, Kind::Passage)?
             .into_iter();
-        let q = sem
-            .dense
-            .vectors(&sem.encoder, &[description], Kind::Passage)?
-            .remove(0);
+        // The input's own description is embedded, not cached: only the store's texts go to disk.
+        let q = sem.encoder.embed(&[description], Kind::Passage)?.remove(0);
         for ((_, candidate), text) in candidates[..top].iter_mut().zip(&texts) {
             let sim = match text {
                 Some(_) => vectors
