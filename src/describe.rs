@@ -39,6 +39,24 @@ impl Labels {
         Ok(Self(map))
     }
 
+    /// The preferred label of `iri` in `lang`, else in English, else any.
+    pub fn preferred(&self, iri: &str, lang: &str) -> Option<&str> {
+        let labels = self.0.get(&NamedNode::new_unchecked(iri))?;
+        labels
+            .iter()
+            .find(|l| l.language() == Some(lang))
+            .or_else(|| labels.iter().find(|l| l.language() == Some("en")))
+            .or_else(|| labels.first())
+            .map(Literal::value)
+    }
+
+    /// Every preferred label of `iri`.
+    pub fn all(&self, iri: &str) -> &[Literal] {
+        self.0
+            .get(&NamedNode::new_unchecked(iri))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Resources with a label.
     pub fn len(&self) -> usize {
         self.0.len()

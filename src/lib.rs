@@ -12,6 +12,7 @@ pub mod load;
 pub mod matching;
 pub mod queries;
 pub mod rdf;
+pub mod search;
 pub mod sink;
 pub mod sparql;
 pub mod stats;

@@ -6,3 +6,4 @@ mod http;
 mod knowledge_graph;
 mod matching;
 mod model;
+mod search;

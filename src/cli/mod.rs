@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one runner per command.
 
 mod matching;
+mod search;
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -123,6 +124,9 @@ pub enum Command {
     },
     /// Match a text (a job title, a skill, a national classification entry) to ESCO concepts.
     Match(matching::MatchArgs),
+    /// Search labels and codes (autocomplete with --suggest), through the label index kept
+    /// beside the store.
+    Search(search::SearchArgs),
     /// Evaluate matching on a crosswalk: its foreign titles as queries, its ESCO targets as the
     /// gold answers; prints MRR and accuracy at top 1-30 per relation type and overall.
     Eval(matching::EvalArgs),
@@ -293,6 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Match(args) => matching::run_match(args),
+        Command::Search(args) => search::run(args),
         Command::Eval(args) => matching::run_eval(args),
         Command::EvalTrec(args) => matching::run_eval_trec(args),
         Command::Index {
@@ -365,6 +370,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 union_default_graph: !no_union_default_graph,
                 match_index: Some(crate::matching::setup::index_dir(&store.store)),
                 model: model.choice(),
+                search_index: Some(crate::search::index_dir(&store.store)),
             };
             // An explicit --model must be usable before the server starts.
             config.model.resolve()?;
@@ -392,6 +398,16 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
         Ok(labels) => tracing::info!(resources = labels.len(), "preferred labels read"),
         Err(e) => tracing::warn!("cannot read the preferred labels: {e}"),
     }
+    // The label index is brought in step beside the running server.
+    let syncing = state.clone();
+    std::thread::Builder::new()
+        .name("search".into())
+        .spawn(move || {
+            if let Err(e) = syncing.search.sync(&syncing.version.etag()) {
+                tracing::error!("label search index: {e}");
+            }
+        })
+        .context("cannot start the search index thread")?;
     // The matcher is built beside the running server: lexical within seconds, then hybrid.
     let building = state.clone();
     std::thread::Builder::new()

@@ -93,6 +93,15 @@ impl ErrorCode for crate::matching::MatchError {
     }
 }
 
+impl ErrorCode for crate::search::SearchError {
+    fn error_code(&self) -> Code {
+        match self {
+            Self::Input(_) => Code::BadRequest,
+            Self::Storage(_) | Self::Index(_) | Self::Io { .. } => Code::Internal,
+        }
+    }
+}
+
 impl ErrorCode for oxigraph::store::StorageError {
     fn error_code(&self) -> Code {
         Code::Internal
@@ -106,8 +115,8 @@ pub struct ApiError {
     pub code: Code,
     /// For people.
     pub message: String,
-    /// Plain text instead of JSON.
-    pub plain: bool,
+    /// How the body is written.
+    pub style: Style,
 }
 
 impl ApiError {
@@ -116,13 +125,19 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
-            plain: false,
+            style: Style::Json,
         }
     }
 
     /// The same error, rendered as plain text.
     pub fn plain(mut self) -> Self {
-        self.plain = true;
+        self.style = Style::Plain;
+        self
+    }
+
+    /// The same error, in the ESCO Web Service API's shape (`{logref, status, message}`).
+    pub fn esco(mut self) -> Self {
+        self.style = Style::Esco;
         self
     }
 }
@@ -137,6 +152,41 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// How an error body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `{"message", "code"}`.
+    Json,
+    /// The message as plain text (SPARQL and graph store protocols).
+    Plain,
+    /// `{"logref", "status", "message", "_links": null}`, as the ESCO Web Service API writes.
+    Esco,
+}
+
+impl Code {
+    /// The exception name the ESCO Web Service API puts in `logref`.
+    fn logref(self) -> &'static str {
+        match self {
+            Self::BadRequest | Self::MalformedQuery | Self::ResultTooLarge => "BadInputException",
+            Self::NotFound => "NotFoundException",
+            Self::NotAcceptable | Self::UnsupportedMediaType => "UnsupportedMediaTypeException",
+            Self::Unauthorized | Self::Forbidden => "AccessDeniedException",
+            Self::MethodNotAllowed => "MethodNotAllowedException",
+            Self::PayloadTooLarge => "PayloadTooLargeException",
+            Self::QueryTimeout | Self::Unavailable => "ServiceUnavailableException",
+            Self::Internal => "InternalServerErrorException",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EscoBody<'a> {
+    logref: &'static str,
+    status: u16,
+    message: &'a str,
+    _links: Option<()>,
 }
 
 #[derive(Serialize)]
@@ -158,15 +208,20 @@ impl ResponseError for ApiError {
         if self.code == Code::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"esco-ld\""));
         }
-        if self.plain {
-            response
+        match self.style {
+            Style::Plain => response
                 .content_type("text/plain; charset=utf-8")
-                .body(format!("{}\n", self.message))
-        } else {
-            response.json(Body {
+                .body(format!("{}\n", self.message)),
+            Style::Json => response.json(Body {
                 message: &self.message,
                 code: self.code,
-            })
+            }),
+            Style::Esco => response.json(EscoBody {
+                logref: self.code.logref(),
+                status: self.status_code().as_u16(),
+                message: &self.message,
+                _links: None,
+            }),
         }
     }
 }

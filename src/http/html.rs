@@ -1,5 +1,6 @@
-//! Server-rendered HTML: one page layout, escaping, and the pages' parts. No scripts or assets
-//! from elsewhere: every page works without JavaScript.
+//! Server-rendered HTML: one page layout, escaping, and the pages' parts. No assets from
+//! elsewhere, and every page works without JavaScript: the search box is a plain form, and a
+//! few lines of script only add autocomplete suggestions from `/api/suggest`.
 
 use std::fmt::Write;
 
@@ -25,6 +26,13 @@ nav.crumbs{color:#555;font-size:.95rem}table{border-collapse:collapse}td,th{padd
 code{background:#f4f4f4;padding:0 .2rem}textarea{width:100%;font-family:monospace}.muted{color:#666}footer{margin-top:2rem;font-size:.85rem;color:#666}\
 ul.cols{columns:2}";
 
+/// Fills the search box's suggestions from `/api/suggest` as the user types.
+const SUGGEST: &str = "(function(){var i=document.querySelector('header input[name=text]'),d=document.getElementById('esco-suggest'),t;\
+if(!i||!d||!window.fetch)return;i.addEventListener('input',function(){clearTimeout(t);var v=i.value.trim();if(v.length<2)return;\
+t=setTimeout(function(){fetch('/api/suggest?limit=8&text='+encodeURIComponent(v)).then(function(r){return r.ok?r.json():{results:[]}})\
+.then(function(j){d.textContent='';j.results.forEach(function(h){var o=document.createElement('option');o.value=h.matched;d.appendChild(o)})})\
+.catch(function(){})},120)})})();";
+
 /// A whole page.
 pub fn page(title: &str, lang: &str, body: &str) -> String {
     let mut s = String::with_capacity(body.len() + 1024);
@@ -33,8 +41,10 @@ pub fn page(title: &str, lang: &str, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>{title} – esco-ld</title><style>{STYLE}</style></head><body>\
 <header><a href=\"/\"><strong>esco-ld</strong></a><a href=\"/esco/concept-scheme/occupations\">Occupations</a>\
-<a href=\"/esco/concept-scheme/skills\">Skills</a><a href=\"/esco/concept-scheme/isco\">ISCO</a><a href=\"/sparql\">SPARQL</a></header>\
-<main>{body}</main><footer>{attribution}</footer></body></html>\n",
+<a href=\"/esco/concept-scheme/skills\">Skills</a><a href=\"/esco/concept-scheme/isco\">ISCO</a><a href=\"/sparql\">SPARQL</a>\
+<form method=\"get\" action=\"/search\" role=\"search\" style=\"display:inline\"><input type=\"search\" name=\"text\" list=\"esco-suggest\" placeholder=\"Search labels\" aria-label=\"Search labels\" autocomplete=\"off\">\
+<datalist id=\"esco-suggest\"></datalist> <button>Search</button></form></header>\
+<main>{body}</main><footer>{attribution}</footer><script>{SUGGEST}</script></body></html>\n",
         title = escape(title),
         lang = escape(lang),
         attribution = escape(crate::ATTRIBUTION),

@@ -3,13 +3,16 @@
 mod concepts;
 mod dataset;
 mod error;
+mod esco_api;
 mod graph_store;
 mod home;
 mod html;
 mod matching;
+mod reconcile;
+mod search;
 mod sparql;
 
-pub use error::{ApiError, Code, ErrorCode};
+pub use error::{ApiError, Code, ErrorCode, Style};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +45,8 @@ pub struct Config {
     pub match_index: Option<std::path::PathBuf>,
     /// The embedding model for matching.
     pub model: crate::matching::setup::ModelChoice,
+    /// Folder of the label search index (in memory when `None`).
+    pub search_index: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -55,6 +60,7 @@ impl Default for Config {
             union_default_graph: true,
             match_index: None,
             model: crate::matching::setup::ModelChoice::Default,
+            search_index: None,
         }
     }
 }
@@ -123,6 +129,8 @@ pub struct AppState {
     pub version: Version,
     /// The matcher.
     pub matching: crate::matching::service::MatchService,
+    /// The label search.
+    pub search: crate::search::service::SearchService,
     summary: Cached<Summary>,
     labels: Cached<crate::describe::Labels>,
     dumps: DumpCache,
@@ -148,8 +156,11 @@ impl AppState {
         });
         let matching =
             crate::matching::service::MatchService::new(store.clone(), index, config.model.clone());
+        let search =
+            crate::search::service::SearchService::new(store.clone(), config.search_index.clone());
         Self {
             matching,
+            search,
             store,
             config,
             version,
@@ -412,6 +423,9 @@ pub fn build_app(
         .configure(home::configure)
         .configure(dataset::configure)
         .configure(matching::configure)
+        .configure(search::configure)
+        .configure(esco_api::configure)
+        .configure(reconcile::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))
         }))

@@ -75,6 +75,8 @@ pub struct Concept {
     pub preferred: HashMap<String, String>,
     /// Its ISCO code (occupations: of the ISCO group it is a member of; groups: their own).
     pub isco: Option<String>,
+    /// Its own codes (`skos:notation`), e.g. `2654.1.7` or `2631`.
+    pub codes: Vec<String>,
 }
 
 impl Concept {
@@ -115,6 +117,16 @@ pub struct Forms {
 impl Forms {
     /// Reads the forms of every occupation, skill, ISCO group and skill group.
     pub fn read(store: &Store) -> Result<Self, StorageError> {
+        Self::read_kinds(store, true)
+    }
+
+    /// Reads the labels (no descriptions) of every occupation, skill, ISCO group and skill
+    /// group.
+    pub fn read_labels(store: &Store) -> Result<Self, StorageError> {
+        Self::read_kinds(store, false)
+    }
+
+    fn read_kinds(store: &Store, descriptions: bool) -> Result<Self, StorageError> {
         let mut classes: HashMap<NamedNode, Class> = HashMap::new();
         for (class, iri) in Class::ALL {
             for quad in store.quads_for_pattern(None, Some(rdf::TYPE), Some(iri.into()), None) {
@@ -139,10 +151,14 @@ impl Forms {
                 schemes: Vec::new(),
                 preferred: HashMap::new(),
                 isco: None,
+                codes: Vec::new(),
             })
             .collect();
         let mut forms = BTreeSet::new();
         for (kind, predicate) in FormKind::ALL {
+            if kind == FormKind::Description && !descriptions {
+                continue;
+            }
             for quad in store.quads_for_pattern(None, Some(predicate), None, None) {
                 let quad = quad?;
                 let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) =
@@ -184,6 +200,12 @@ impl Forms {
             let quad = quad?;
             if let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (quad.subject, quad.object)
             {
+                if let Some(&i) = index.get(&s) {
+                    let codes = &mut concepts[i as usize].codes;
+                    if !codes.iter().any(|c| c == l.value()) {
+                        codes.push(l.value().to_owned());
+                    }
+                }
                 if classes.get(&s) == Some(&Class::IscoGroup) {
                     notation.insert(s, l.value().to_owned());
                 }
@@ -206,6 +228,7 @@ impl Forms {
         }
         for c in &mut concepts {
             c.schemes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            c.codes.sort();
         }
         let forms: Vec<Form> = forms
             .into_iter()
@@ -220,6 +243,7 @@ impl Forms {
         for c in &concepts {
             c.iri.as_str().hash(&mut h);
             c.class.hash(&mut h);
+            c.codes.hash(&mut h);
         }
         forms.hash(&mut h);
         Ok(Self {

@@ -111,6 +111,7 @@ impl Collection {
                 schemes: Vec::new(),
                 preferred: HashMap::new(),
                 isco: None,
+                codes: Vec::new(),
             })
             .collect();
         let forms = self

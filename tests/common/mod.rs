@@ -103,3 +103,32 @@ pub fn csv_column(path: &Path, column: &str) -> Vec<String> {
 pub fn distinct(values: Vec<String>) -> HashSet<String> {
     values.into_iter().filter(|v| !v.is_empty()).collect()
 }
+
+/// Service state over a fresh copy of the fixture store (the folder lives as long as the
+/// returned guard); matching stays lexical unless `config` names a model.
+pub fn app_state(
+    config: esco_ld::http::Config,
+) -> (
+    tempfile::TempDir,
+    actix_web::web::Data<esco_ld::http::AppState>,
+) {
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    (
+        tmp,
+        actix_web::web::Data::new(esco_ld::http::AppState::new(
+            store,
+            config,
+            esco_ld::http::Version::new(42, std::time::SystemTime::UNIX_EPOCH),
+        )),
+    )
+}
+
+/// A configuration without an embedding model (lexical matching), admin token `token`.
+pub fn lexical_config(token: Option<&str>) -> esco_ld::http::Config {
+    esco_ld::http::Config {
+        admin_token: token.map(str::to_owned),
+        model: esco_ld::matching::setup::ModelChoice::None,
+        ..esco_ld::http::Config::default()
+    }
+}

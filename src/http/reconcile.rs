@@ -1,0 +1,705 @@
+//! The W3C Reconciliation Service API (version 0.2, as OpenRefine speaks it) at `/reconcile`:
+//! the manifest, batch reconciliation by GET or POST `queries`, entity/type/property suggest
+//! services, previews and flyouts. Candidates come from label search and the matcher combined.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use oxigraph::model::{NamedNode, NamedNodeRef, Term};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::html::escape;
+use super::search::{ensure_index, pairs, run as run_search};
+use super::{ApiError, AppState, Code};
+use crate::matching::forms::Class;
+use crate::matching::{Input, Target};
+use crate::search::{self, Mode, Request};
+use crate::vocab::{esco, skos};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/reconcile", web::get().to(get))
+        .route("/reconcile", web::post().to(post))
+        .route("/reconcile/suggest/entity", web::get().to(suggest_entity))
+        .route("/reconcile/suggest/type", web::get().to(suggest_type))
+        .route(
+            "/reconcile/suggest/property",
+            web::get().to(suggest_property),
+        )
+        .route("/reconcile/flyout/entity", web::get().to(flyout))
+        .route("/reconcile/preview", web::get().to(preview))
+        .route("/reconcile/view", web::get().to(view));
+}
+
+/// Most queries in one batch.
+pub const MAX_BATCH: usize = 1000;
+/// Candidates per query unless `limit` says.
+const DEFAULT_LIMIT: usize = 5;
+/// Most candidates per query.
+const MAX_LIMIT: usize = 50;
+
+/// The types offered: id, name, class.
+const TYPES: &[(&str, &str, Class)] = &[
+    ("Occupation", "Occupation", Class::Occupation),
+    (
+        "Skill",
+        "Skill (skill/competence or knowledge)",
+        Class::Skill,
+    ),
+    ("ISCOGroup", "ISCO-08 group", Class::IscoGroup),
+    ("SkillGroup", "Skill group", Class::SkillGroup),
+];
+
+/// The properties a query may give: id, name, what it does.
+const PROPERTIES: &[(&str, &str, &str)] = &[
+    (
+        "isco",
+        "ISCO-08 code",
+        "candidates in this ISCO group (or below it) keep their score, others lose 20%",
+    ),
+    (
+        "description",
+        "Description",
+        "a description of the entry, used by the matcher beside its name",
+    ),
+    (
+        "language",
+        "Language",
+        "the entry's language (ISO 639-1); labels in it are searched first",
+    ),
+];
+
+fn class_of_type(id: &str) -> Option<Class> {
+    let local = id.strip_prefix(esco::NS).unwrap_or(id);
+    TYPES
+        .iter()
+        .find(|(t, _, _)| t.eq_ignore_ascii_case(local))
+        .map(|(_, _, c)| *c)
+}
+
+fn type_of_class(class: Class) -> (&'static str, &'static str) {
+    TYPES
+        .iter()
+        .find(|(_, _, c)| *c == class)
+        .map_or(("Occupation", "Occupation"), |(id, name, _)| (*id, *name))
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(Code::BadRequest, message)
+}
+
+/// A JSON response, or JSONP when the request names a `callback`.
+fn respond(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &Value,
+    cache: bool,
+) -> Result<HttpResponse, ApiError> {
+    let callback = pairs(req)
+        .into_iter()
+        .find(|(k, _)| k == "callback")
+        .map(|(_, v)| v);
+    let mut builder = if cache {
+        state.cached(HttpResponse::Ok())
+    } else {
+        HttpResponse::Ok()
+    };
+    match callback {
+        Some(name) => {
+            let valid = !name.is_empty()
+                && name.len() <= 128
+                && name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'));
+            if !valid {
+                return Err(bad("callback must be a JavaScript identifier"));
+            }
+            Ok(builder
+                .content_type("application/javascript; charset=utf-8")
+                .body(format!("{name}({body});")))
+        }
+        None => Ok(builder
+            .content_type("application/json; charset=utf-8")
+            .body(body.to_string())),
+    }
+}
+
+fn manifest(req: &HttpRequest) -> Value {
+    let origin = super::origin(req);
+    json!({
+        "versions": ["0.1", "0.2"],
+        "name": "esco-ld: ESCO occupations and skills",
+        "identifierSpace": crate::vocab::mint::ESCO,
+        "schemaSpace": esco::NS,
+        "documentation": format!("{origin}/"),
+        "defaultTypes": TYPES.iter().take(2).map(|(id, name, _)| json!({"id": id, "name": name})).collect::<Vec<_>>(),
+        "view": {"url": format!("{origin}/reconcile/view?id={{{{id}}}}")},
+        "preview": {"url": format!("{origin}/reconcile/preview?id={{{{id}}}}"), "width": 420, "height": 140},
+        "suggest": {
+            "entity": {"service_url": origin, "service_path": "/reconcile/suggest/entity",
+                       "flyout_service_path": "/reconcile/flyout/entity?id=${id}"},
+            "type": {"service_url": origin, "service_path": "/reconcile/suggest/type"},
+            "property": {"service_url": origin, "service_path": "/reconcile/suggest/property"},
+        },
+        "batchSize": MAX_BATCH,
+    })
+}
+
+/// One reconciliation query.
+#[derive(Debug, Deserialize)]
+struct Query {
+    query: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    limit: Option<Value>,
+    #[serde(default)]
+    properties: Vec<Property>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Property {
+    pid: String,
+    v: Value,
+}
+
+/// The property value as text (`{id, name}` values give their id).
+fn property_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_owned),
+        Value::Array(a) => a.first().and_then(property_text),
+        Value::Null => None,
+    }
+}
+
+/// What a query asks, checked.
+struct Ask {
+    text: String,
+    classes: Vec<Class>,
+    limit: usize,
+    isco: Option<String>,
+    description: Option<String>,
+    language: Option<String>,
+}
+
+fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
+    let mut classes = Vec::new();
+    let types: Vec<String> = match &q.kind {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad(format!("query {key}: type must be a string or strings")))?,
+        Some(_) => {
+            return Err(bad(format!(
+                "query {key}: type must be a string or strings"
+            )))
+        }
+    };
+    for t in &types {
+        classes.push(class_of_type(t).ok_or_else(|| {
+            bad(format!(
+                "query {key}: unknown type {t:?}; types: Occupation, Skill, ISCOGroup, SkillGroup"
+            ))
+        })?);
+    }
+    let limit = match &q.limit {
+        None | Some(Value::Null) => DEFAULT_LIMIT,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                bad(format!(
+                    "query {key}: limit must be a whole number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
+    };
+    let (mut isco, mut description, mut language) = (None, None, None);
+    for p in &q.properties {
+        let value = property_text(&p.v).filter(|v| !v.is_empty());
+        match p.pid.as_str() {
+            "isco" => isco = value,
+            "description" => description = value,
+            "language" => {
+                if let Some(lang) = &value {
+                    super::search::check_language(state, lang)
+                        .map_err(|e| bad(format!("query {key}: {}", e.message)))?;
+                }
+                language = value;
+            }
+            other => return Err(bad(format!(
+                "query {key}: unknown property {other:?}; properties: isco, description, language"
+            ))),
+        }
+    }
+    if let Some(code) = &isco {
+        if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) || code.len() > 4 {
+            return Err(bad(format!(
+                "query {key}: isco must be an ISCO-08 code of 1 to 4 digits, not {code:?}"
+            )));
+        }
+    }
+    let text = q.query.unwrap_or_default().trim().to_owned();
+    if search::words(&text).is_empty() {
+        return Err(bad(format!(
+            "query {key}: query must contain a letter or digit"
+        )));
+    }
+    Ok(Ask {
+        text,
+        classes,
+        limit,
+        isco,
+        description,
+        language,
+    })
+}
+
+/// A candidate being put together.
+#[derive(Default)]
+struct Scored {
+    label: f32,
+    semantic: f32,
+    exact: bool,
+    exact_preferred: bool,
+    class: Option<Class>,
+}
+
+/// The ISCO code of an occupation (its group's) or of an ISCO group.
+fn isco_code(state: &AppState, uri: &str) -> Result<Option<String>, ApiError> {
+    let node = NamedNode::new_unchecked(uri);
+    let code_of = |n: NamedNodeRef<'_>| -> Result<Option<String>, ApiError> {
+        for q in state
+            .store
+            .quads_for_pattern(Some(n.into()), Some(skos::NOTATION), None, None)
+        {
+            if let Term::Literal(l) = q?.object {
+                if l.value().bytes().all(|b| b.is_ascii_digit()) {
+                    return Ok(Some(l.value().to_owned()));
+                }
+            }
+        }
+        Ok(None)
+    };
+    for q in state.store.quads_for_pattern(
+        Some(node.as_ref().into()),
+        Some(esco::MEMBER_OF_ISCO_GROUP),
+        None,
+        None,
+    ) {
+        if let Term::NamedNode(group) = q?.object {
+            return code_of(group.as_ref());
+        }
+    }
+    code_of(node.as_ref())
+}
+
+fn class_from_name(name: &str) -> Option<Class> {
+    [
+        Class::Occupation,
+        Class::Skill,
+        Class::IscoGroup,
+        Class::SkillGroup,
+    ]
+    .into_iter()
+    .find(|c| search::class_name(*c) == name)
+}
+
+/// Reconciles one query: label search and (when ready) the matcher, combined.
+fn reconcile_one(
+    state: &AppState,
+    matcher: Option<&crate::matching::Matcher>,
+    ask: &Ask,
+) -> Result<Value, ApiError> {
+    let mut found: HashMap<String, Scored> = HashMap::new();
+    let wanted = ask.limit.max(10) * 2;
+    let results = run_search(
+        state,
+        &Request {
+            text: ask.text.clone(),
+            language: ask.language.clone(),
+            classes: ask.classes.clone(),
+            schemes: Vec::new(),
+            alternative: true,
+            mode: Mode::Search,
+            offset: 0,
+            limit: wanted,
+        },
+    )?;
+    let query_words = search::words(&ask.text);
+    for hit in results.hits {
+        let exact = search::words(&hit.matched) == query_words
+            && !matches!(hit.matched_kind, search::LabelKind::Hidden);
+        let entry = found.entry(hit.uri).or_default();
+        entry.label = entry.label.max(hit.score);
+        entry.exact |= exact;
+        entry.exact_preferred |= exact && hit.matched_kind == search::LabelKind::Preferred;
+        entry.class = class_from_name(&hit.class);
+    }
+    if let Some(matcher) = matcher {
+        let targets: Vec<Target> = if ask.classes.is_empty() {
+            vec![Target::Occupations, Target::Skills]
+        } else {
+            ask.classes
+                .iter()
+                .map(|c| match c {
+                    Class::Occupation => Target::Occupations,
+                    Class::Skill => Target::Skills,
+                    Class::IscoGroup => Target::IscoGroups,
+                    Class::SkillGroup => Target::SkillGroups,
+                })
+                .collect()
+        };
+        for (target, class) in targets.into_iter().zip(if ask.classes.is_empty() {
+            vec![Class::Occupation, Class::Skill]
+        } else {
+            ask.classes.clone()
+        }) {
+            let m = matcher.search(&Input {
+                text: ask.text.clone(),
+                description: ask.description.clone(),
+                language: ask.language.clone(),
+                target,
+                k: wanted,
+                label_language: None,
+            })?;
+            for c in m.candidates {
+                let entry = found.entry(c.uri).or_default();
+                entry.semantic = entry.semantic.max(c.score);
+                entry.class.get_or_insert(class);
+            }
+        }
+    }
+    let labels = state.labels()?;
+    let lang = ask.language.as_deref().unwrap_or("en");
+    // A certain match: the only candidate whose preferred label is the query (after folding),
+    // or failing that the only one with any such label.
+    let exact_preferred = found.values().filter(|s| s.exact_preferred).count();
+    let exact_any = found.values().filter(|s| s.exact).count();
+    let mut candidates = Vec::with_capacity(found.len());
+    for (uri, s) in found {
+        let mut score = s.label.max(s.semantic);
+        let code = isco_code(state, &uri)?;
+        if let Some(want) = &ask.isco {
+            if !code
+                .as_deref()
+                .is_some_and(|c| c.starts_with(want.as_str()))
+            {
+                score *= 0.8;
+            }
+        }
+        let (type_id, type_name) = type_of_class(s.class.unwrap_or(Class::Occupation));
+        let name = labels.preferred(&uri, lang).unwrap_or(&uri).to_owned();
+        let mut description = type_name.to_owned();
+        if let Some(code) = &code {
+            let _ = write!(description, ", ISCO-08 {code}");
+        }
+        candidates.push((
+            score,
+            json!({
+                "id": uri,
+                "name": name,
+                "description": description,
+                "type": [{"id": type_id, "name": type_name}],
+                "score": (f64::from(score) * 1000.0).round() / 10.0,
+                "match": score >= 0.8
+                    && if exact_preferred > 0 {
+                        s.exact_preferred && exact_preferred == 1
+                    } else {
+                        s.exact && exact_any == 1
+                    },
+                "features": [
+                    {"id": "label_score", "value": (f64::from(s.label) * 1000.0).round() / 1000.0},
+                    {"id": "semantic_score", "value": (f64::from(s.semantic) * 1000.0).round() / 1000.0},
+                    {"id": "exact_label", "value": s.exact},
+                ],
+            }),
+        ));
+    }
+    candidates.sort_by(|a, b| {
+        b.0.total_cmp(&a.0).then_with(|| {
+            a.1["id"]
+                .as_str()
+                .unwrap_or_default()
+                .cmp(b.1["id"].as_str().unwrap_or_default())
+        })
+    });
+    let result: Vec<Value> = candidates
+        .into_iter()
+        .take(ask.limit)
+        .map(|(_, c)| c)
+        .collect();
+    Ok(json!({ "result": result }))
+}
+
+async fn reconcile_batch(
+    state: web::Data<AppState>,
+    req: &HttpRequest,
+    queries: &str,
+) -> Result<HttpResponse, ApiError> {
+    let batch: serde_json::Map<String, Value> = serde_json::from_str(queries)
+        .map_err(|e| bad(format!("queries must be a JSON object of queries: {e}")))?;
+    if batch.len() > MAX_BATCH {
+        return Err(ApiError::new(
+            Code::PayloadTooLarge,
+            format!(
+                "at most {MAX_BATCH} queries per batch (got {})",
+                batch.len()
+            ),
+        ));
+    }
+    ensure_index(&state)?;
+    let mut asks = Vec::with_capacity(batch.len());
+    for (key, value) in batch {
+        let q: Query = serde_json::from_value(value)
+            .map_err(|e| bad(format!("query {key} is not a reconciliation query: {e}")))?;
+        asks.push((key.clone(), ask(&key, q, &state)?));
+    }
+    let st = state.clone();
+    let body = web::block(move || {
+        // Without a ready matcher (first build), label search alone answers.
+        let matcher = st.matching.matcher(&st.version.etag()).ok().flatten();
+        let mut out = serde_json::Map::new();
+        for (key, ask) in &asks {
+            out.insert(key.clone(), reconcile_one(&st, matcher.as_deref(), ask)?);
+        }
+        Ok::<_, ApiError>(Value::Object(out))
+    })
+    .await
+    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    respond(&state, req, &body, false)
+}
+
+async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let queries = pairs(&req)
+        .into_iter()
+        .find(|(k, _)| k == "queries")
+        .map(|(_, v)| v);
+    match queries {
+        Some(q) => reconcile_batch(state, &req, &q).await,
+        None => respond(&state, &req, &manifest(&req), true),
+    }
+}
+
+async fn post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media != "application/x-www-form-urlencoded" {
+        return Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "POST the batch as application/x-www-form-urlencoded with a `queries` field",
+        ));
+    }
+    let queries = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "queries")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| bad("the form has no `queries` field"))?;
+    reconcile_batch(state, &req, &queries).await
+}
+
+fn prefix_and_cursor(req: &HttpRequest) -> Result<(String, usize), ApiError> {
+    let pairs = pairs(req);
+    let prefix = pairs
+        .iter()
+        .find(|(k, _)| k == "prefix")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad("prefix is required"))?;
+    let cursor = match pairs.iter().find(|(k, _)| k == "cursor") {
+        None => 0,
+        Some((_, v)) => v
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| bad(format!("cursor must be a whole number, not {v:?}")))?,
+    };
+    Ok((prefix, cursor))
+}
+
+async fn suggest_entity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(r) = state.not_modified(&req) {
+        return Ok(r);
+    }
+    let (prefix, cursor) = prefix_and_cursor(&req)?;
+    ensure_index(&state)?;
+    let classes = pairs(&req)
+        .into_iter()
+        .filter(|(k, _)| k == "type")
+        .filter_map(|(_, v)| class_of_type(&v))
+        .collect();
+    let results = run_search(
+        &state,
+        &Request {
+            text: prefix,
+            language: None,
+            classes,
+            schemes: Vec::new(),
+            alternative: true,
+            mode: Mode::Suggest,
+            offset: cursor,
+            limit: 10,
+        },
+    )?;
+    let labels = state.labels()?;
+    let result: Vec<Value> = results
+        .hits
+        .iter()
+        .map(|h| {
+            let class = class_from_name(&h.class).unwrap_or(Class::Occupation);
+            let (type_id, type_name) = type_of_class(class);
+            let name = labels.preferred(&h.uri, "en").unwrap_or(&h.matched);
+            let mut item = json!({
+                "id": h.uri,
+                "name": name,
+                "notable": [{"id": type_id, "name": type_name}],
+            });
+            if name != h.matched {
+                item["description"] = json!(format!("{} ({})", h.matched, h.matched_language));
+            }
+            item
+        })
+        .collect();
+    respond(&state, &req, &json!({ "result": result }), true)
+}
+
+async fn suggest_type(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (prefix, cursor) = prefix_and_cursor(&req)?;
+    let p = prefix.to_lowercase();
+    let result: Vec<Value> = TYPES
+        .iter()
+        .filter(|(id, name, _)| id.to_lowercase().contains(&p) || name.to_lowercase().contains(&p))
+        .skip(cursor)
+        .map(|(id, name, _)| json!({"id": id, "name": name}))
+        .collect();
+    respond(&state, &req, &json!({ "result": result }), true)
+}
+
+async fn suggest_property(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (prefix, cursor) = prefix_and_cursor(&req)?;
+    let p = prefix.to_lowercase();
+    let result: Vec<Value> = PROPERTIES
+        .iter()
+        .filter(|(id, name, _)| id.to_lowercase().contains(&p) || name.to_lowercase().contains(&p))
+        .skip(cursor)
+        .map(|(id, name, what)| json!({"id": id, "name": name, "description": what}))
+        .collect();
+    respond(&state, &req, &json!({ "result": result }), true)
+}
+
+/// The concept named by `id`, known to the store.
+fn entity(state: &AppState, req: &HttpRequest) -> Result<NamedNode, ApiError> {
+    let id = pairs(req)
+        .into_iter()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad("id is required"))?;
+    let node = NamedNode::new(&id).map_err(|e| bad(format!("id {id:?} is not an IRI: {e}")))?;
+    if state
+        .store
+        .quads_for_pattern(Some(node.as_ref().into()), None, None, None)
+        .next()
+        .is_none()
+    {
+        return Err(ApiError::new(Code::NotFound, format!("no concept {id}")));
+    }
+    Ok(node)
+}
+
+fn preview_html(state: &AppState, node: &NamedNode) -> Result<String, ApiError> {
+    let labels = state.labels()?;
+    let name = labels
+        .preferred(node.as_str(), "en")
+        .unwrap_or(node.as_str());
+    let mut description = String::new();
+    for q in state.store.quads_for_pattern(
+        Some(node.as_ref().into()),
+        Some(crate::vocab::dcterms::DESCRIPTION),
+        None,
+        None,
+    ) {
+        if let Term::Literal(l) = q?.object {
+            if l.language() == Some("en") || description.is_empty() {
+                description = l.value().chars().take(300).collect();
+            }
+        }
+    }
+    let code = isco_code(state, node.as_str())?
+        .map(|c| format!(" · ISCO-08 {c}"))
+        .unwrap_or_default();
+    Ok(format!(
+        "<div style=\"font:14px system-ui,sans-serif\"><strong>{}</strong>{}<p style=\"margin:.3em 0\">{}</p><small>{}</small></div>",
+        escape(name),
+        escape(&code),
+        escape(&description),
+        escape(node.as_str())
+    ))
+}
+
+async fn flyout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let node = entity(&state, &req)?;
+    let html = preview_html(&state, &node)?;
+    respond(
+        &state,
+        &req,
+        &json!({"id": node.as_str(), "html": html}),
+        true,
+    )
+}
+
+async fn preview(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(r) = state.not_modified(&req) {
+        return Ok(r);
+    }
+    let node = entity(&state, &req)?;
+    let html = preview_html(&state, &node)?;
+    Ok(state
+        .cached(HttpResponse::Ok())
+        .content_type("text/html; charset=utf-8")
+        .body(format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{html}</body></html>"
+        )))
+}
+
+/// The concept's page: here for ESCO IRIs, the IRI itself otherwise.
+async fn view(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let node = entity(&state, &req)?;
+    let target = node
+        .as_str()
+        .strip_prefix(state.config.base_uri.as_str())
+        .map_or_else(|| node.as_str().to_owned(), |rest| format!("/esco/{rest}"));
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, target))
+        .finish())
+}
