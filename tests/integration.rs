@@ -2,8 +2,10 @@
 
 mod cli;
 mod common;
+mod esco_api;
 mod http;
 mod knowledge_graph;
 mod matching;
 mod model;
+mod reconcile;
 mod search;

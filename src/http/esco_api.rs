@@ -274,6 +274,7 @@ fn relations(
     };
     if kind == Kind::Scheme {
         put("hasTopConcept", objects(store, iri, skos::HAS_TOP_CONCEPT)?);
+        put("hasTopConcept", subjects(store, skos::TOP_CONCEPT_OF, iri)?);
         return Ok(out);
     }
     put("isInScheme", objects(store, iri, skos::IN_SCHEME)?);

@@ -238,9 +238,11 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
                 }
                 language = value;
             }
-            other => return Err(bad(format!(
+            other => {
+                return Err(bad(format!(
                 "query {key}: unknown property {other:?}; properties: isco, description, language"
-            ))),
+            )))
+            }
         }
     }
     if let Some(code) = &isco {
