@@ -241,3 +241,43 @@ fn crosswalk_import_adds_a_crosswalk_to_a_store() {
     let q = "ASK { GRAPH <http://data.europa.eu/esco/crosswalk/onet-subset> { ?a <http://www.w3.org/2004/02/skos/core#closeMatch> ?b } }";
     assert_eq!(stdout(&esco_ld(&["query", "--store", &store, q])), "true\n");
 }
+
+#[test]
+fn search_finds_labels_and_refuses_bad_flags() {
+    let (tmp, store) = loaded();
+    let out = esco_ld(&[
+        "search",
+        "--store",
+        &store,
+        "--type",
+        "occupation",
+        "--json",
+        "software analyst",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["hits"][0]["uri"], OCC);
+    assert_eq!(body["hits"][0]["matched_kind"], "preferred");
+    // The index now lives beside the store; a second run reuses it as it is.
+    assert!(tmp.path().join("store.search/meta.json").is_file());
+    let out = esco_ld(&["search", "--store", &store, "--suggest", "softw anal"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(OCC), "{}", stdout(&out));
+    assert!(
+        !stderr(&out).contains("concepts indexed"),
+        "{}",
+        stderr(&out)
+    );
+    for (args, needle) in [
+        (vec!["--type", "planet"], "unknown type"),
+        (vec!["--language", "xx"], "no labels in language"),
+        (vec!["--limit", "0"], "--limit must be between"),
+    ] {
+        let mut all = vec!["search", "--store", &store];
+        all.extend(args);
+        all.push("nurse");
+        let out = esco_ld(&all);
+        assert_eq!(out.status.code(), Some(1), "{all:?}");
+        assert!(stderr(&out).contains(needle), "{all:?}: {}", stderr(&out));
+    }
+}

@@ -403,7 +403,7 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
     std::thread::Builder::new()
         .name("search".into())
         .spawn(move || {
-            if let Err(e) = syncing.search.sync(&syncing.version.etag()) {
+            if let Err(e) = syncing.search.start(&syncing.version.etag()) {
                 tracing::error!("label search index: {e}");
             }
         })

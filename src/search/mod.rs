@@ -8,7 +8,8 @@
 //!
 //! Scores are in [0, 1]: 1 means the text is the concept's preferred label (after folding).
 //! A label's score is `q × (0.5 + 0.5 c) × k`: `q` how well the query's words matched (1 each
-//! for an exact word, 0.9 stemmed, 0.7 a prefix, 0.6 one typo away, 0.4 two, averaged), `c` the share of
+//! for an exact word, 0.9 stemmed, 0.7 a prefix — of the last word of a search, of any word
+//! of an autocomplete —, 0.6 one typo away, 0.4 two, averaged), `c` the share of
 //! the label's words the query covers, `k` the kind of label (1 preferred, 0.9 code, 0.85
 //! alternative, 0.7 hidden). A concept scores as its best label.
 
@@ -738,7 +739,8 @@ impl SearchIndex {
         out
     }
 
-    /// Each query word: the best of exact word, stem, prefix, typo.
+    /// Each query word: the best of exact word, stem, prefix (the last word of a search, every
+    /// word of an autocomplete), typo (searches only).
     fn words_query(&self, req: &Request, words: &[String], occur: Occur) -> Box<dyn Query> {
         let f = &self.fields;
         let stem_field = req
@@ -759,10 +761,12 @@ impl SearchIndex {
         };
         let mut clauses = Vec::new();
         for (i, w) in words.iter().enumerate() {
-            let mut alternatives = vec![
-                constant(term(f.plain, w), 1.0),
-                constant(term(f.edges, &prefix(w)), 0.7),
-            ];
+            let mut alternatives = vec![constant(term(f.plain, w), 1.0)];
+            // A search takes its last word as a possible prefix (still being typed); an
+            // autocomplete takes every word so.
+            if req.mode == Mode::Suggest || i + 1 == words.len() {
+                alternatives.push(constant(term(f.edges, &prefix(w)), 0.7));
+            }
             if let (Some((_, field)), Some(stem)) = (stem_field, &stems[i]) {
                 alternatives.push(constant(term(field, stem), 0.9));
             }

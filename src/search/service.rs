@@ -97,8 +97,19 @@ impl SearchService {
         }
     }
 
-    /// Brings the index in step with the store as it is now, recorded as version `etag`.
-    pub fn sync(&self, etag: &str) -> Result<SyncReport, SearchError> {
+    /// Brings the index in step with store version `etag`, waiting for a sync another caller
+    /// may be running (what `serve` does at start, in the background).
+    pub fn start(&self, etag: &str) -> Result<SyncReport, SearchError> {
+        let _one = self.syncing.lock().map_err(|_| poisoned())?;
+        if self.ready(etag) {
+            return Ok(SyncReport::default());
+        }
+        self.sync(etag)
+    }
+
+    /// Brings the index in step with the store as it is now, recorded as version `etag`; the
+    /// caller holds `syncing`.
+    fn sync(&self, etag: &str) -> Result<SyncReport, SearchError> {
         let result = self.sync_inner(etag);
         if let Ok(mut e) = self.error.lock() {
             *e = result.as_ref().err().map(ToString::to_string);
@@ -108,33 +119,41 @@ impl SearchService {
 
     fn sync_inner(&self, etag: &str) -> Result<SyncReport, SearchError> {
         let started = std::time::Instant::now();
-        let mut guard = self.index.write().map_err(|_| poisoned())?;
-        if guard.is_none() {
+        let opened = self.index.read().map_err(|_| poisoned())?.is_some();
+        if !opened {
             let index = match &self.dir {
                 Some(dir) => SearchIndex::open(dir)?,
                 None => SearchIndex::in_memory()?,
             };
             // Made from this very store version (a restart with no change since): in step.
-            if index.stamp().as_deref() == Some(etag) {
+            let in_step = index.stamp().as_deref() == Some(etag);
+            let languages = if in_step {
+                Some(index.languages()?)
+            } else {
+                None
+            };
+            let concepts = index.concepts();
+            *self.index.write().map_err(|_| poisoned())? = Some(index);
+            if let Some(languages) = languages {
                 if let Ok(mut l) = self.languages.write() {
-                    *l = index.languages()?;
+                    *l = languages;
                 }
                 if let Ok(mut v) = self.version.lock() {
                     *v = etag.to_owned();
                 }
-                tracing::info!(concepts = index.concepts(), "label search index in step");
-                *guard = Some(index);
+                tracing::info!(concepts, "label search index in step");
                 return Ok(SyncReport {
-                    unchanged: guard.as_ref().map_or(0, SearchIndex::concepts),
+                    unchanged: concepts,
                     ..SyncReport::default()
                 });
             }
-            *guard = Some(index);
         }
+        // Read the labels before taking the index.
+        let forms = Forms::read_labels(&self.store)?;
+        let mut guard = self.index.write().map_err(|_| poisoned())?;
         let Some(index) = guard.as_mut() else {
             return Err(poisoned());
         };
-        let forms = Forms::read_labels(&self.store)?;
         let report = index.sync(&forms, etag)?;
         if let Ok(mut l) = self.languages.write() {
             *l = forms.languages().into_iter().map(str::to_owned).collect();
