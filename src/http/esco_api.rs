@@ -280,6 +280,16 @@ fn relations(
     put("isInScheme", objects(store, iri, skos::IN_SCHEME)?);
     let broader = objects(store, iri, skos::BROADER)?;
     let narrower = objects(store, iri, skos::NARROWER)?;
+    if matches!(kind, Kind::Occupation | Kind::Skill) {
+        put(
+            "hasEssentialSkill",
+            objects(store, iri, esco::RELATED_ESSENTIAL_SKILL)?,
+        );
+        put(
+            "hasOptionalSkill",
+            objects(store, iri, esco::RELATED_OPTIONAL_SKILL)?,
+        );
+    }
     match kind {
         Kind::Occupation => {
             let (groups, occupations) = split(broader, Kind::IscoGroup)?;
@@ -290,14 +300,6 @@ fn relations(
             put("broaderIscoGroup", groups);
             put("broaderOccupation", occupations);
             put("narrowerOccupation", narrower);
-            put(
-                "hasEssentialSkill",
-                objects(store, iri, esco::RELATED_ESSENTIAL_SKILL)?,
-            );
-            put(
-                "hasOptionalSkill",
-                objects(store, iri, esco::RELATED_OPTIONAL_SKILL)?,
-            );
         }
         Kind::Skill => {
             let (skills, groups) = split(broader, Kind::Skill)?;
@@ -309,14 +311,6 @@ fn relations(
             put("broaderSkill", skills);
             put("broaderHierarchyConcept", groups);
             put("narrowerSkill", narrower);
-            put(
-                "hasEssentialSkill",
-                objects(store, iri, esco::RELATED_ESSENTIAL_SKILL)?,
-            );
-            put(
-                "hasOptionalSkill",
-                objects(store, iri, esco::RELATED_OPTIONAL_SKILL)?,
-            );
             put(
                 "isEssentialForOccupation",
                 objects(store, iri, esco::IS_ESSENTIAL_SKILL_FOR)?,

@@ -302,6 +302,19 @@ pub(crate) const RDF_TYPES: &[&str] = &[
     "application/ld+json",
 ];
 
+/// The request's media type (`Content-Type` without parameters, lower-cased; empty if none).
+pub(crate) fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// The request's `Accept` header, if readable.
 pub(crate) fn accept_header(req: &HttpRequest) -> Option<&str> {
     req.headers()

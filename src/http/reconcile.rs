@@ -499,16 +499,7 @@ async fn post(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let media = super::content_type(&req);
     if media != "application/x-www-form-urlencoded" {
         return Err(ApiError::new(
             Code::UnsupportedMediaType,

@@ -63,18 +63,6 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::new(Code::BadRequest, message).plain()
 }
 
-fn content_type(req: &HttpRequest) -> String {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
 async fn get_sparql(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -99,7 +87,7 @@ async fn post_sparql(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let url = params(req.query_string().as_bytes());
-    match content_type(&req).as_str() {
+    match super::content_type(&req).as_str() {
         "application/x-www-form-urlencoded" => {
             let mut p = form_params(&body, url);
             match (p.query.len(), p.update.len()) {
@@ -137,7 +125,7 @@ async fn post_update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let url = params(req.query_string().as_bytes());
-    match content_type(&req).as_str() {
+    match super::content_type(&req).as_str() {
         "application/x-www-form-urlencoded" => {
             let mut p = form_params(&body, url);
             if p.update.len() != 1 || !p.query.is_empty() {
