@@ -281,3 +281,142 @@ fn search_finds_labels_and_refuses_bad_flags() {
         assert!(stderr(&out).contains(needle), "{all:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn crosswalks_are_listed_and_exported_and_an_export_imports_back_the_same() {
+    let (tmp, store) = loaded();
+    let out = esco_ld(&["crosswalk", "list", "--store", &store]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = stdout(&out);
+    let first = listing.lines().next().unwrap();
+    let id = first.split('\t').next().unwrap().to_owned();
+    let links: u64 = first
+        .rsplit('\t')
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|kv| kv.split('=').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert!(links > 0, "{listing}");
+
+    // SSSOM: the metadata block, then one row per link.
+    let out = esco_ld(&[
+        "crosswalk",
+        "export",
+        "--store",
+        &store,
+        "--format",
+        "sssom",
+        &id,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sssom = stdout(&out);
+    assert!(sssom.contains("# mapping_set_id: http://data.europa.eu/esco/crosswalk/"));
+    assert!(sssom.contains("# license: "));
+    let rows: Vec<&str> = sssom.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        rows[0],
+        "subject_id\tsubject_label\tpredicate_id\tobject_id\tobject_label\tmapping_justification"
+    );
+    assert_eq!(rows.len() as u64 - 1, links);
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r.split('\t').count() == 6 && r.ends_with("semapv:ManualMappingCuration")));
+
+    // SKOS: Turtle that parses and holds every link.
+    let out = esco_ld(&[
+        "crosswalk",
+        "export",
+        "--store",
+        &store,
+        "--format",
+        "skos",
+        &id,
+    ]);
+    let turtle = out.stdout;
+    let triples: Vec<_> = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+        .for_slice(&turtle)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mapping = triples
+        .iter()
+        .filter(|q| {
+            q.predicate
+                .as_str()
+                .starts_with("http://www.w3.org/2004/02/skos/core#")
+                && q.predicate.as_str().ends_with("Match")
+        })
+        .count() as u64;
+    assert_eq!(mapping, links);
+
+    // EURES: exported, imported into a store with the same ESCO data, exported again: the same.
+    let out = esco_ld(&[
+        "crosswalk",
+        "export",
+        "--store",
+        &store,
+        "--format",
+        "eures",
+        &id,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let eures = stdout(&out);
+    assert!(eures.starts_with("Mapping project name,"));
+    assert!(eures.contains("\n\n\nClassification 1 URI,Classification 1 PrefLabel,Classification 1 URL,Classification 2 ID,Classification 2 PrefLabel,Classification 2 URL,Mapping relation\n"));
+    let file = tmp.path().join("export.csv");
+    std::fs::write(&file, &eures).unwrap();
+    let other = tmp.path().join("other").display().to_string();
+    let esco = fixture("esco").display().to_string();
+    let out = esco_ld(&["load", "--store", &other, "--release", "1.1.1", &esco]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = file.display().to_string();
+    let out = esco_ld(&[
+        "crosswalk",
+        "import",
+        "--store",
+        &other,
+        "--id",
+        "round-trip",
+        &file,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = esco_ld(&[
+        "crosswalk",
+        "export",
+        "--store",
+        &other,
+        "--format",
+        "eures",
+        "round-trip",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), eures);
+
+    // Errors.
+    let out = esco_ld(&[
+        "crosswalk",
+        "export",
+        "--store",
+        &store,
+        "no-such-crosswalk",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "no crosswalk \"no-such-crosswalk\" in the store (crosswalks: {id}"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = esco_ld(&[
+        "crosswalk",
+        "export",
+        "--store",
+        &store,
+        "--format",
+        "xml",
+        &id,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown format"));
+}

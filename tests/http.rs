@@ -872,3 +872,64 @@ async fn cached_pages_follow_writes() {
         "an old entity tag no longer matches"
     );
 }
+
+#[actix_web::test]
+async fn crosswalks_are_listed_and_exported_over_http() {
+    let (_tmp, _data, app) = app!(Config::default());
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/api/crosswalks").to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers().get(header::ETAG).is_some());
+    let list: serde_json::Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    let cw = &list[0];
+    let id = cw["id"].as_str().unwrap();
+    let links: u64 = cw["links"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(&format!("/api/crosswalks/{id}"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/tab-separated-values"));
+    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert_eq!(
+        body.lines().filter(|l| !l.starts_with('#')).count() as u64,
+        links + 1
+    );
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(&format!("/api/crosswalks/{id}?format=eures"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(body.starts_with("Mapping project name,"));
+    for (uri, status) in [
+        ("/api/crosswalks/nothing".to_owned(), StatusCode::NOT_FOUND),
+        (
+            format!("/api/crosswalks/{id}?format=pdf"),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let resp = test::call_service(&app, test::TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(resp.status(), status, "{uri}");
+    }
+}

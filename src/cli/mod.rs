@@ -167,6 +167,24 @@ pub enum CrosswalkCommand {
         #[arg(required = true, value_hint = ValueHint::FilePath)]
         files: Vec<PathBuf>,
     },
+    /// List the crosswalks of the store, one per line: ID, name, source, links per relation.
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Print JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a crosswalk to stdout as SSSOM TSV, the EURES mapping-table CSV or SKOS Turtle.
+    Export {
+        #[command(flatten)]
+        store: StoreArg,
+        /// sssom, eures or skos.
+        #[arg(long, default_value = "sssom")]
+        format: String,
+        /// The crosswalk's ID (see `crosswalk list`).
+        id: String,
+    },
 }
 
 /// Side-index commands.
@@ -260,6 +278,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bail!("crosswalk import takes crosswalk tables only (EURES mapping tables, the ESCO–O*NET crosswalk); use `load` for other sources");
             }
             run_load(&store.store, plan, json)
+        }
+        Command::Crosswalk {
+            command: CrosswalkCommand::List { store, json },
+        } => {
+            let store = store::open_read_only(&store.store)?;
+            let all = crate::crosswalk::export::list(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for c in &all {
+                    let links: Vec<String> =
+                        c.links.iter().map(|(k, n)| format!("{k}={n}")).collect();
+                    println!("{}\t{}\t{}\t{}", c.id, c.name, c.source, links.join(" "));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Crosswalk {
+            command: CrosswalkCommand::Export { store, format, id },
+        } => {
+            let format = crate::crosswalk::export::Format::parse(&format)?;
+            let store = store::open_read_only(&store.store)?;
+            let cw = crate::crosswalk::export::find(&store, &id)?;
+            let mut out = Vec::new();
+            crate::crosswalk::export::write(&store, &cw, format, &mut out)?;
+            io::stdout().write_all(&out)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Query {
             store,

@@ -1,6 +1,7 @@
 //! Crosswalks between ESCO and other classifications: read from mapping tables, written as
 //! SKOS mapping triples in one named graph per crosswalk, described as a VoID linkset.
 
+pub mod export;
 pub mod table;
 
 pub use table::{
@@ -312,7 +313,7 @@ pub fn convert(
     Ok(report)
 }
 
-fn is_iso_date(value: &str) -> bool {
+pub(crate) fn is_iso_date(value: &str) -> bool {
     let b = value.as_bytes();
     b.len() == 10
         && b[4] == b'-'

@@ -102,6 +102,16 @@ impl ErrorCode for crate::search::SearchError {
     }
 }
 
+impl ErrorCode for crate::crosswalk::export::ExportError {
+    fn error_code(&self) -> Code {
+        match self {
+            Self::Unknown { .. } => Code::NotFound,
+            Self::Format(_) => Code::BadRequest,
+            Self::Storage(_) | Self::Io(_) => Code::Internal,
+        }
+    }
+}
+
 impl ErrorCode for oxigraph::store::StorageError {
     fn error_code(&self) -> Code {
         Code::Internal

@@ -1,6 +1,7 @@
 //! The HTTP service: the app factory used by `serve` and by the tests, shared state, caching.
 
 mod concepts;
+mod crosswalks;
 mod dataset;
 mod error;
 mod esco_api;
@@ -439,6 +440,7 @@ pub fn build_app(
         .configure(search::configure)
         .configure(esco_api::configure)
         .configure(reconcile::configure)
+        .configure(crosswalks::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))
         }))
