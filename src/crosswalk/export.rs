@@ -315,13 +315,6 @@ fn foreign_language(store: &Store, cw: &Crosswalk) -> Result<String, StorageErro
     Ok("en".to_owned())
 }
 
-fn is_esco(iri: &str) -> bool {
-    let Some(rest) = iri.strip_prefix(mint::ESCO) else {
-        return false;
-    };
-    !rest.starts_with("classification/") && !rest.starts_with("crosswalk/")
-}
-
 /// Writes crosswalk `cw` in `format`.
 pub fn write(
     store: &Store,
@@ -446,7 +439,7 @@ fn write_eures(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<()
     let lang = foreign_language(store, cw)?;
     let foreign_scheme = [&cw.subjects_target, &cw.objects_target]
         .into_iter()
-        .find(|s| !s.is_empty() && !is_esco(s))
+        .find(|s| !s.is_empty() && !super::is_esco_uri(s))
         .cloned()
         .unwrap_or_default();
     let g = NamedNode::new_unchecked(cw.iri.clone());
@@ -526,7 +519,7 @@ fn write_eures(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<()
     let mut rows = Vec::with_capacity(maps.len());
     for m in &maps {
         // ESCO is classification 1: a mapping stated from the other side is turned round.
-        let (esco, foreign, kind) = if is_esco(&m.subject) {
+        let (esco, foreign, kind) = if super::is_esco_uri(&m.subject) {
             (&m.subject, &m.object, m.kind.kind())
         } else {
             (&m.object, &m.subject, inverse(m.kind.kind()))

@@ -2,11 +2,24 @@
 //! SKOS mapping triples in one named graph per crosswalk, described as a VoID linkset.
 
 pub mod export;
+pub mod sssom;
 pub mod table;
 
-pub use table::{
-    is_crosswalk, parse, parse_relation, Classification, CrosswalkTable, MatchKind, Relation,
-};
+pub use table::{parse_relation, Classification, CrosswalkTable, MatchKind, Relation};
+
+/// Whether the table is a crosswalk: a mapping table (EURES, O*NET) or SSSOM TSV.
+pub fn is_crosswalk(table: &Table) -> bool {
+    sssom::is_sssom(table) || table::is_crosswalk(table)
+}
+
+/// Reads a crosswalk table (mapping table or SSSOM TSV).
+pub fn parse(table: &Table) -> Result<CrosswalkTable, LoadError> {
+    if sssom::is_sssom(table) {
+        sssom::parse(table)
+    } else {
+        table::parse(table)
+    }
+}
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -65,8 +78,11 @@ impl CrosswalkReport {
     }
 }
 
-fn is_esco_uri(uri: &str) -> bool {
-    uri.starts_with(mint::ESCO)
+/// Whether the IRI is an ESCO concept's (not a foreign concept or crosswalk minted under the
+/// same URI space).
+pub fn is_esco_uri(uri: &str) -> bool {
+    uri.strip_prefix(mint::ESCO)
+        .is_some_and(|rest| !rest.starts_with("classification/") && !rest.starts_with("crosswalk/"))
 }
 
 /// Which side of the table is ESCO: the one whose first URIs are ESCO URIs.
