@@ -89,16 +89,21 @@ fn classes_of(value: &str) -> Result<Vec<Class>, ApiError> {
     search::parse_type(name).map_err(ApiError::from)
 }
 
+/// 503: another request is bringing the label index in step.
+fn busy() -> ApiError {
+    ApiError::new(
+        Code::Unavailable,
+        "the label index is being brought in step with the store; retry in a few seconds",
+    )
+}
+
 /// Makes sure the label index is in step with the store; 503 while another request is
 /// bringing it in step.
 pub(crate) fn ensure_index(state: &AppState) -> Result<(), ApiError> {
     if state.search.ensure(&state.version.etag())? {
         Ok(())
     } else {
-        Err(ApiError::new(
-            Code::Unavailable,
-            "the label index is being brought in step with the store; retry in a few seconds",
-        ))
+        Err(busy())
     }
 }
 
@@ -194,12 +199,7 @@ pub(crate) fn run(state: &AppState, request: &Request) -> Result<Results, ApiErr
     state
         .search
         .search(&state.version.etag(), request)?
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::Unavailable,
-                "the label index is being brought in step with the store; retry in a few seconds",
-            )
-        })
+        .ok_or_else(busy)
 }
 
 #[derive(Serialize)]
