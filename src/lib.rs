@@ -4,6 +4,7 @@ pub mod check;
 pub mod cli;
 pub mod conneg;
 pub mod crosswalk;
+pub mod curation;
 pub mod describe;
 pub mod embed;
 pub mod esco;

@@ -261,6 +261,10 @@ pub const ONTOLOGY: &[(&str, &str)] = &[
         "esco-vocabularies.ttl",
         include_str!("../ontology/esco-vocabularies.ttl"),
     ),
+    (
+        "esco-ld-curation.ttl",
+        include_str!("../ontology/esco-ld-curation.ttl"),
+    ),
 ];
 
 #[expect(

@@ -126,3 +126,64 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
+
+/// `n` random bytes from the operating system, as lower-case hex.
+pub fn random_hex(n: usize) -> io::Result<String> {
+    use std::io::Read;
+    let mut bytes = vec![0; n];
+    fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The time as an `xsd:dateTime` in UTC with milliseconds (`2026-12-01T10:03:30.123Z`).
+pub fn utc_datetime(t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (y, m, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
+    format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60,
+        d.subsec_millis()
+    )
+}
+
+/// Year, month, day of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod time_tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn utc_datetime_matches_known_instants() {
+        assert_eq!(super::utc_datetime(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // 2024-02-29T12:34:56.789Z (a leap day)
+        let t = UNIX_EPOCH + Duration::from_millis(1_709_210_096_789);
+        assert_eq!(super::utc_datetime(t), "2024-02-29T12:34:56.789Z");
+        // 2000-03-01T00:00:00Z
+        let t = UNIX_EPOCH + Duration::from_secs(951_868_800);
+        assert_eq!(super::utc_datetime(t), "2000-03-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn random_hex_is_random() {
+        let a = super::random_hex(16).unwrap();
+        let b = super::random_hex(16).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+}

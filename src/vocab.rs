@@ -114,6 +114,10 @@ pub mod dcterms {
         ISSUED = "issued";
         /// `dcterms:creator`
         CREATOR = "creator";
+        /// `dcterms:created`
+        CREATED = "created";
+        /// `dcterms:identifier`
+        IDENTIFIER = "identifier";
         /// `dcterms:source`
         SOURCE = "source";
         /// `dcterms:license`
@@ -209,6 +213,157 @@ pub mod esco {
     }
 }
 
+/// PROV-O.
+pub mod prov {
+    terms! { "http://www.w3.org/ns/prov#";
+        /// `prov:wasAssociatedWith`
+        WAS_ASSOCIATED_WITH = "wasAssociatedWith";
+        /// `prov:endedAtTime`
+        ENDED_AT_TIME = "endedAtTime";
+        /// `prov:generatedAtTime`
+        GENERATED_AT_TIME = "generatedAtTime";
+        /// `prov:invalidatedAtTime`
+        INVALIDATED_AT_TIME = "invalidatedAtTime";
+        /// `prov:wasDerivedFrom`
+        WAS_DERIVED_FROM = "wasDerivedFrom";
+        /// `prov:wasGeneratedBy`
+        WAS_GENERATED_BY = "wasGeneratedBy";
+        /// `prov:wasInvalidatedBy`
+        WAS_INVALIDATED_BY = "wasInvalidatedBy";
+        /// `prov:Activity`
+        ACTIVITY = "Activity";
+        /// `prov:Agent`
+        AGENT = "Agent";
+    }
+}
+
+/// SSSOM in RDF (the slots of a mapping, as sssom-py writes them).
+pub mod sssom {
+    terms! { "https://w3id.org/sssom/";
+        /// `sssom:Mapping`
+        MAPPING = "Mapping";
+        /// `sssom:mapping_justification`
+        MAPPING_JUSTIFICATION = "mapping_justification";
+        /// `sssom:author_id`
+        AUTHOR_ID = "author_id";
+        /// `sssom:reviewer_id`
+        REVIEWER_ID = "reviewer_id";
+        /// `sssom:similarity_score`
+        SIMILARITY_SCORE = "similarity_score";
+        /// `sssom:similarity_measure`
+        SIMILARITY_MEASURE = "similarity_measure";
+        /// `sssom:mapping_date`
+        MAPPING_DATE = "mapping_date";
+        /// `sssom:mapping_tool`
+        MAPPING_TOOL = "mapping_tool";
+        /// `sssom:comment`
+        COMMENT = "comment";
+    }
+}
+
+/// The semantic mapping vocabulary (justifications).
+pub mod semapv {
+    terms! { "https://w3id.org/semapv/vocab/";
+        /// A person curated the mapping.
+        MANUAL_MAPPING_CURATION = "ManualMappingCuration";
+        /// A similarity score above a threshold proposed it.
+        SEMANTIC_SIMILARITY_THRESHOLD_MATCHING = "SemanticSimilarityThresholdMatching";
+        /// A lexical comparison proposed it.
+        LEXICAL_MATCHING = "LexicalMatching";
+    }
+}
+
+/// DCAT.
+pub mod dcat {
+    terms! { "http://www.w3.org/ns/dcat#";
+        /// `dcat:Dataset`
+        DATASET = "Dataset";
+        /// `dcat:Distribution`
+        DISTRIBUTION = "Distribution";
+        /// `dcat:distribution`
+        HAS_DISTRIBUTION = "distribution";
+        /// `dcat:downloadURL`
+        DOWNLOAD_URL = "downloadURL";
+        /// `dcat:mediaType`
+        MEDIA_TYPE = "mediaType";
+        /// `dcat:landingPage`
+        LANDING_PAGE = "landingPage";
+    }
+}
+
+/// OWL axioms (the reification SSSOM uses for mapping records).
+pub mod owl_axiom {
+    terms! { "http://www.w3.org/2002/07/owl#";
+        /// `owl:Axiom`
+        AXIOM = "Axiom";
+        /// `owl:annotatedSource`
+        ANNOTATED_SOURCE = "annotatedSource";
+        /// `owl:annotatedProperty`
+        ANNOTATED_PROPERTY = "annotatedProperty";
+        /// `owl:annotatedTarget`
+        ANNOTATED_TARGET = "annotatedTarget";
+    }
+}
+
+/// The curation vocabulary of this service (`ontology/esco-ld-curation.ttl`): mapping projects,
+/// their items, candidates and decisions.
+pub mod cur {
+    terms! { "http://data.europa.eu/esco/model/curation#";
+        /// A mapping project.
+        PROJECT = "Project";
+        /// One source concept of a project.
+        ITEM = "Item";
+        /// A suggested ESCO concept.
+        CANDIDATE = "Candidate";
+        /// A curator's decision.
+        DECISION = "Decision";
+        /// Project to the scheme it maps from.
+        SOURCE_SCHEME = "sourceScheme";
+        /// Project to what it maps to (`occupations`, `skills`, a scheme IRI).
+        TARGET = "target";
+        /// Project to its crosswalk.
+        CROSSWALK = "crosswalk";
+        /// Project to its source concepts' language.
+        LANGUAGE = "language";
+        /// Candidates kept per source concept.
+        K = "k";
+        /// Item (or candidate, decision) to its project.
+        PROJECT_OF = "project";
+        /// Item to its source concept.
+        SOURCE = "source";
+        /// Item to its state.
+        STATE = "state";
+        /// Candidate or decision to its item.
+        ITEM_OF = "item";
+        /// Candidate or decision to the ESCO concept.
+        CONCEPT = "concept";
+        /// Candidate to its rank.
+        RANK = "rank";
+        /// Candidate to the method that proposed it.
+        METHOD = "method";
+        /// Candidate (or record) to the embedding model used.
+        MODEL = "model";
+        /// Candidate to the surface form that matched.
+        MATCHED_LABEL = "matchedLabel";
+        /// Decision to its step: validation, review, thirdDecision, withdrawal.
+        STEP = "step";
+        /// Decision to its verdict: match, noMatch, agree, disagree.
+        VERDICT = "verdict";
+        /// Decision to the SKOS relation chosen.
+        RELATION = "relation";
+        /// Decision's sequence number within its item.
+        SEQ = "seq";
+        /// Item to its current mapping record.
+        RECORD = "record";
+        /// Record to the crosswalk revision that added it.
+        ADDED_IN = "addedIn";
+        /// Record to the crosswalk revision that withdrew it.
+        REMOVED_IN = "removedIn";
+        /// Crosswalk to its revision (one per write-back or withdrawal).
+        REVISION = "revision";
+    }
+}
+
 /// Where the store's own resources live: under the ESCO URI space, so that one host can serve
 /// them all (see the README's "URIs" section).
 pub mod mint {
@@ -235,6 +390,16 @@ pub mod mint {
     /// A crosswalk: its named graph and its `void:Linkset` share this IRI.
     pub fn crosswalk(id: &str) -> String {
         format!("{ESCO}crosswalk/{id}")
+    }
+
+    /// A mapping project: its named graph and its description share this IRI.
+    pub fn project(id: &str) -> String {
+        format!("{ESCO}project/{id}")
+    }
+
+    /// A curator.
+    pub fn curator(name: &str) -> String {
+        format!("{ESCO}curator/{name}")
     }
 
     /// A foreign classification's concept scheme.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod curation;
 mod esco_api;
 mod http;
 mod knowledge_graph;

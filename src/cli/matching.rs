@@ -105,7 +105,7 @@ pub struct EvalTrecArgs {
     json: bool,
 }
 
-fn progress_bar(what: &'static str) -> impl Fn(usize, usize) {
+pub(super) fn progress_bar(what: &'static str) -> impl Fn(usize, usize) {
     let bar = ProgressBar::hidden();
     move |done, total| {
         if bar.is_hidden() && total > 0 && done < total {

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and one runner per command.
 
+mod curation;
 mod matching;
 mod search;
 
@@ -141,6 +142,16 @@ pub enum Command {
     Model {
         #[command(subcommand)]
         command: ModelCommand,
+    },
+    /// Curators of mapping projects and their API tokens.
+    User {
+        #[command(subcommand)]
+        command: curation::UserCommand,
+    },
+    /// Mapping projects: create, suggest, status, export.
+    Map {
+        #[command(subcommand)]
+        command: curation::MapCommand,
     },
     /// Print what the store holds: concepts by class, relations and labels by language.
     Stats {
@@ -342,6 +353,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Match(args) => matching::run_match(args),
+        Command::User { command } => curation::run_user(command),
+        Command::Map { command } => curation::run_map(command),
         Command::Search(args) => search::run(args),
         Command::Eval(args) => matching::run_eval(args),
         Command::EvalTrec(args) => matching::run_eval_trec(args),
@@ -416,6 +429,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 match_index: Some(crate::matching::setup::index_dir(&store.store)),
                 model: model.choice(),
                 search_index: Some(crate::search::index_dir(&store.store)),
+                users_file: Some(crate::curation::users::users_file(&store.store)),
             };
             // An explicit --model must be usable before the server starts.
             config.model.resolve()?;
@@ -448,7 +462,7 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
     std::thread::Builder::new()
         .name("search".into())
         .spawn(move || {
-            if let Err(e) = syncing.search.start(&syncing.version.etag()) {
+            if let Err(e) = syncing.search.start(&syncing.version.content_tag()) {
                 tracing::error!("label search index: {e}");
             }
         })
@@ -457,7 +471,7 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
     let building = state.clone();
     std::thread::Builder::new()
         .name("matcher".into())
-        .spawn(move || building.matching.start(&building.version.etag()))
+        .spawn(move || building.matching.start(&building.version.content_tag()))
         .context("cannot start the matcher thread")?;
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || crate::http::build_app(state.clone()))

@@ -209,7 +209,7 @@ pub fn find(store: &Store, id: &str) -> Result<Crosswalk, ExportError> {
 }
 
 /// One mapping: `subject relation object`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mapping {
     /// Subject IRI.
     pub subject: String,
@@ -220,7 +220,7 @@ pub struct Mapping {
 }
 
 /// [`MatchKind`] with an order (exact, close, broad, narrow).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KindOrd(u8);
 
 impl KindOrd {
@@ -324,9 +324,132 @@ pub fn write(
 ) -> Result<(), ExportError> {
     match format {
         Format::Skos => write_skos(store, cw, out),
-        Format::Sssom => write_sssom(store, cw, out),
-        Format::Eures => write_eures(store, cw, out),
+        Format::Sssom => write_sssom(store, cw, mappings(store, cw)?, &cw.version, out),
+        Format::Eures => write_eures(store, cw, mappings(store, cw)?, &cw.version, out),
     }
+}
+
+/// The mapping record of a curated mapping (SSSOM in RDF, in the crosswalk's graph).
+#[derive(Debug, Clone, Default)]
+struct Record {
+    author: Vec<String>,
+    reviewer: Vec<String>,
+    score: String,
+    measure: String,
+    date: String,
+    tool: String,
+    comment: String,
+    added_in: u64,
+    removed_in: Option<u64>,
+}
+
+/// Every mapping record of a crosswalk, with what it maps.
+fn records(store: &Store, cw: &Crosswalk) -> Result<Vec<(Mapping, Record)>, StorageError> {
+    use crate::vocab::{cur, owl_axiom, sssom};
+    let g = NamedNode::new_unchecked(cw.iri.clone());
+    let gr = g.as_ref();
+    let mut out = Vec::new();
+    for q in store.quads_for_pattern(
+        None,
+        Some(owl_axiom::ANNOTATED_SOURCE),
+        None,
+        Some(gr.into()),
+    ) {
+        let q = q?;
+        let (NamedOrBlankNode::NamedNode(r), Term::NamedNode(subject)) = (q.subject, q.object)
+        else {
+            continue;
+        };
+        let r = r.as_ref();
+        let all = |p: NamedNodeRef<'_>| -> Result<Vec<String>, StorageError> {
+            let mut v: Vec<String> = store
+                .quads_for_pattern(Some(r.into()), Some(p), None, Some(gr.into()))
+                .map(|q| {
+                    q.map(|q| match q.object {
+                        Term::NamedNode(n) => n.into_string(),
+                        Term::Literal(l) => l.value().to_owned(),
+                        other => other.to_string(),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            v.sort();
+            Ok(v)
+        };
+        let one = |p: NamedNodeRef<'_>| -> Result<String, StorageError> {
+            Ok(all(p)?.into_iter().next().unwrap_or_default())
+        };
+        let property = one(owl_axiom::ANNOTATED_PROPERTY)?;
+        let Some(kind) = MatchKind::ALL
+            .into_iter()
+            .find(|k| super::property(*k).as_str() == property)
+        else {
+            continue;
+        };
+        let object = one(owl_axiom::ANNOTATED_TARGET)?;
+        out.push((
+            Mapping {
+                subject: subject.into_string(),
+                kind: KindOrd::of(kind),
+                object,
+            },
+            Record {
+                author: all(sssom::AUTHOR_ID)?,
+                reviewer: all(sssom::REVIEWER_ID)?,
+                score: one(sssom::SIMILARITY_SCORE)?,
+                measure: one(sssom::SIMILARITY_MEASURE)?,
+                date: one(sssom::MAPPING_DATE)?,
+                tool: one(sssom::MAPPING_TOOL)?,
+                comment: one(sssom::COMMENT)?,
+                added_in: one(cur::ADDED_IN)?.parse().unwrap_or(0),
+                removed_in: one(cur::REMOVED_IN)?.parse().ok(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Writes crosswalk `cw` as it was at revision `version` (curated crosswalks keep a record of
+/// every mapping with the revisions that added and withdrew it). `Ok(false)` when the
+/// crosswalk has no such revision.
+pub fn write_version(
+    store: &Store,
+    cw: &Crosswalk,
+    format: Format,
+    version: u64,
+    out: &mut impl Write,
+) -> Result<bool, ExportError> {
+    let current: u64 = cw.version.parse().unwrap_or(0);
+    let recs = records(store, cw)?;
+    if version > current || (recs.is_empty() && version != current) {
+        return Ok(false);
+    }
+    let mut maps: Vec<Mapping> = recs
+        .into_iter()
+        .filter(|(_, r)| r.added_in <= version && r.removed_in.is_none_or(|x| x > version))
+        .map(|(m, _)| m)
+        .collect();
+    maps.sort();
+    maps.dedup();
+    let label = version.to_string();
+    match format {
+        Format::Sssom => write_sssom(store, cw, maps, &label, out)?,
+        Format::Eures => write_eures(store, cw, maps, &label, out)?,
+        Format::Skos => {
+            let triples: Vec<Triple> = maps
+                .iter()
+                .map(|m| {
+                    Triple::new(
+                        NamedNode::new_unchecked(&m.subject),
+                        super::property(m.kind.kind()),
+                        NamedNode::new_unchecked(&m.object),
+                    )
+                })
+                .collect();
+            crate::rdf::write_triples(&triples, oxigraph::io::RdfFormat::Turtle, out)
+                .map_err(|e| ExportError::Io(std::io::Error::other(e.to_string())))?;
+        }
+    }
+    Ok(true)
 }
 
 fn write_skos(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<(), ExportError> {
@@ -355,8 +478,18 @@ fn yaml(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn write_sssom(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<(), ExportError> {
-    let maps = mappings(store, cw)?;
+fn write_sssom(
+    store: &Store,
+    cw: &Crosswalk,
+    maps: Vec<Mapping>,
+    version: &str,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
+    // Curated mappings carry their record: who, when, how similar.
+    let live: HashMap<Mapping, Record> = records(store, cw)?
+        .into_iter()
+        .filter(|(_, r)| r.removed_in.is_none())
+        .collect();
     let lang = foreign_language(store, cw)?;
     let names = labels(
         store,
@@ -369,8 +502,8 @@ fn write_sssom(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<()
     writeln!(out, "#   semapv: https://w3id.org/semapv/vocab/")?;
     writeln!(out, "#   skos: http://www.w3.org/2004/02/skos/core#")?;
     writeln!(out, "# mapping_set_id: {}", cw.iri)?;
-    if !cw.version.is_empty() {
-        writeln!(out, "# mapping_set_version: {}", yaml(&cw.version))?;
+    if !version.is_empty() {
+        writeln!(out, "# mapping_set_version: {}", yaml(version))?;
     }
     writeln!(
         out,
@@ -398,12 +531,20 @@ fn write_sssom(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<()
     if !cw.objects_target.is_empty() {
         writeln!(out, "# object_source: {}", curie(&cw.objects_target))?;
     }
-    writeln!(
+    let curated = !live.is_empty();
+    write!(
         out,
         "subject_id\tsubject_label\tpredicate_id\tobject_id\tobject_label\tmapping_justification"
     )?;
+    if curated {
+        write!(
+            out,
+            "\tauthor_id\treviewer_id\tmapping_date\tmapping_tool\tsimilarity_score\tsimilarity_measure\tcomment"
+        )?;
+    }
+    writeln!(out)?;
     for m in &maps {
-        writeln!(
+        write!(
             out,
             "{}\t{}\tskos:{}\t{}\t{}\tsemapv:ManualMappingCuration",
             curie(&m.subject),
@@ -412,6 +553,22 @@ fn write_sssom(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<()
             curie(&m.object),
             tsv(names.get(&m.object).map_or("", String::as_str)),
         )?;
+        if curated {
+            let r = live.get(m).cloned().unwrap_or_default();
+            let ids = |v: &[String]| v.iter().map(|i| curie(i)).collect::<Vec<_>>().join("|");
+            write!(
+                out,
+                "\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                ids(&r.author),
+                ids(&r.reviewer),
+                r.date,
+                tsv(&r.tool),
+                r.score,
+                tsv(&r.measure),
+                tsv(&r.comment)
+            )?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -434,8 +591,13 @@ fn inverse(kind: MatchKind) -> MatchKind {
     }
 }
 
-fn write_eures(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<(), ExportError> {
-    let maps = mappings(store, cw)?;
+fn write_eures(
+    store: &Store,
+    cw: &Crosswalk,
+    maps: Vec<Mapping>,
+    version: &str,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
     let lang = foreign_language(store, cw)?;
     let foreign_scheme = [&cw.subjects_target, &cw.objects_target]
         .into_iter()
@@ -483,11 +645,7 @@ fn write_eures(store: &Store, cw: &Crosswalk, out: &mut impl Write) -> Result<()
         ),
         (
             "Mapping project version",
-            if cw.version.is_empty() {
-                "N/A"
-            } else {
-                cw.version.as_str()
-            },
+            if version.is_empty() { "N/A" } else { version },
         ),
         ("Mapping project version date", cw.issued.as_str()),
         ("Classification 1 Name", "ESCO"),

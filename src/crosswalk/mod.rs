@@ -81,8 +81,11 @@ impl CrosswalkReport {
 /// Whether the IRI is an ESCO concept's (not a foreign concept or crosswalk minted under the
 /// same URI space).
 pub fn is_esco_uri(uri: &str) -> bool {
-    uri.strip_prefix(mint::ESCO)
-        .is_some_and(|rest| !rest.starts_with("classification/") && !rest.starts_with("crosswalk/"))
+    uri.strip_prefix(mint::ESCO).is_some_and(|rest| {
+        !["classification/", "crosswalk/", "project/", "curator/"]
+            .iter()
+            .any(|p| rest.starts_with(p))
+    })
 }
 
 /// Which side of the table is ESCO: the one whose first URIs are ESCO URIs.

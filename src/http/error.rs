@@ -28,6 +28,8 @@ pub enum Code {
     Forbidden,
     /// The method is not allowed on the resource.
     MethodNotAllowed,
+    /// The request does not fit the resource's current state.
+    Conflict,
     /// The query ran out of time.
     QueryTimeout,
     /// The result is larger than allowed.
@@ -51,6 +53,7 @@ impl Code {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
             Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::ResultTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -112,6 +115,20 @@ impl ErrorCode for crate::crosswalk::export::ExportError {
     }
 }
 
+impl ErrorCode for crate::curation::CurationError {
+    fn error_code(&self) -> Code {
+        match self {
+            Self::Input(_) => Code::BadRequest,
+            Self::NotFound(_) => Code::NotFound,
+            Self::Conflict(_) => Code::Conflict,
+            Self::Unauthenticated(_) => Code::Unauthorized,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::Match(e) => e.error_code(),
+            Self::Storage(_) | Self::Io(..) | Self::Internal(_) => Code::Internal,
+        }
+    }
+}
+
 impl ErrorCode for oxigraph::store::StorageError {
     fn error_code(&self) -> Code {
         Code::Internal
@@ -145,6 +162,12 @@ impl ApiError {
         self
     }
 
+    /// The same error, as a small HTML page (the curation screens).
+    pub fn html(mut self) -> Self {
+        self.style = Style::Html;
+        self
+    }
+
     /// The same error, in the ESCO Web Service API's shape (`{logref, status, message}`).
     pub fn esco(mut self) -> Self {
         self.style = Style::Esco;
@@ -173,6 +196,8 @@ pub enum Style {
     Plain,
     /// `{"logref", "status", "message", "_links": null}`, as the ESCO Web Service API writes.
     Esco,
+    /// A small HTML page.
+    Html,
 }
 
 impl Code {
@@ -184,6 +209,7 @@ impl Code {
             Self::NotAcceptable | Self::UnsupportedMediaType => "UnsupportedMediaTypeException",
             Self::Unauthorized | Self::Forbidden => "AccessDeniedException",
             Self::MethodNotAllowed => "MethodNotAllowedException",
+            Self::Conflict => "ConflictException",
             Self::PayloadTooLarge => "PayloadTooLargeException",
             Self::QueryTimeout | Self::Unavailable => "ServiceUnavailableException",
             Self::Internal => "InternalServerErrorException",
@@ -226,6 +252,11 @@ impl ResponseError for ApiError {
                 message: &self.message,
                 code: self.code,
             }),
+            Style::Html => response.content_type("text/html; charset=utf-8").body(format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}</title></head><body><h1>{status}</h1><p>{message}</p><p><a href=\"/curate\">Curation</a></p></body></html>",
+                status = self.status_code(),
+                message = crate::http::html::escape(&self.message)
+            )),
             Style::Esco => response.json(EscoBody {
                 logref: self.code.logref(),
                 status: self.status_code().as_u16(),

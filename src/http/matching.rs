@@ -92,7 +92,7 @@ async fn run(
     inputs: Vec<Input>,
 ) -> Result<(Vec<Matches>, Option<String>), ApiError> {
     let st = state.clone();
-    let etag = state.version.etag();
+    let etag = state.version.content_tag();
     web::block(move || {
         let service = &st.matching;
         let matcher = service.matcher(&etag)?.ok_or_else(|| {

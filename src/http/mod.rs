@@ -2,6 +2,7 @@
 
 mod concepts;
 mod crosswalks;
+mod curate;
 mod dataset;
 mod error;
 mod esco_api;
@@ -9,6 +10,7 @@ mod graph_store;
 mod home;
 mod html;
 mod matching;
+mod projects;
 mod reconcile;
 mod search;
 mod sparql;
@@ -48,6 +50,8 @@ pub struct Config {
     pub model: crate::matching::setup::ModelChoice,
     /// Folder of the label search index (in memory when `None`).
     pub search_index: Option<std::path::PathBuf>,
+    /// The curators' file (`STORE.users.json`); nobody can sign in when `None`.
+    pub users_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -62,16 +66,20 @@ impl Default for Config {
             match_index: None,
             model: crate::matching::setup::ModelChoice::Default,
             search_index: None,
+            users_file: None,
         }
     }
 }
 
 /// The store's version as clients see it: a fingerprint of its content at start, and a counter
-/// of writes through this service.
+/// of writes through this service. Writes that cannot change a concept's labels (curation
+/// decisions, mapping write-back) leave the content generation alone, so the label and match
+/// indexes are not brought in step for them.
 #[derive(Debug)]
 pub struct Version {
     fingerprint: u64,
     generation: AtomicU64,
+    content: AtomicU64,
     modified: RwLock<SystemTime>,
 }
 
@@ -81,16 +89,33 @@ impl Version {
         Self {
             fingerprint,
             generation: AtomicU64::new(0),
+            content: AtomicU64::new(0),
             modified: RwLock::new(modified),
         }
     }
 
-    /// Records a write.
+    /// Records a write that may change anything (SPARQL Update, Graph Store Protocol, imports).
     pub fn bump(&self) {
+        self.content.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+    }
+
+    /// Records a write that changes no concept's labels, classes or schemes (curation records
+    /// and mapping triples): pages and queries change, the search and match indexes do not.
+    pub fn touch(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut m) = self.modified.write() {
             *m = SystemTime::now();
         }
+    }
+
+    /// The version of what the label and match indexes are made from.
+    pub fn content_tag(&self) -> String {
+        format!(
+            "\"{:016x}-c{}\"",
+            self.fingerprint,
+            self.content.load(Ordering::SeqCst)
+        )
     }
 
     /// The entity tag of every representation derived from the store now.
@@ -132,6 +157,10 @@ pub struct AppState {
     pub matching: crate::matching::service::MatchService,
     /// The label search.
     pub search: crate::search::service::SearchService,
+    /// The curators.
+    pub users: crate::curation::users::Users,
+    /// The serialised curation writer.
+    pub curation: crate::curation::Curation,
     summary: Cached<Summary>,
     labels: Cached<crate::describe::Labels>,
     dumps: DumpCache,
@@ -162,6 +191,8 @@ impl AppState {
         Self {
             matching,
             search,
+            users: crate::curation::users::Users::new(config.users_file.clone()),
+            curation: crate::curation::Curation::default(),
             store,
             config,
             version,
@@ -200,28 +231,29 @@ impl AppState {
 
     /// The summary of the store as it is now (computed at most once per version).
     pub fn summary(&self) -> Result<Arc<Summary>, ApiError> {
-        self.per_version(&self.summary, "summary", || {
+        self.per_version(&self.summary, "summary", self.version.etag(), || {
             let stats = crate::stats::collect(&self.store, false)?;
             let quads = self.store.len()? as u64;
             Ok(Summary { stats, quads })
         })
     }
 
-    /// The preferred labels of the store as it is now (read at most once per version).
+    /// The preferred labels of the store as it is now (read at most once per content version:
+    /// curation writes change no label).
     pub fn labels(&self) -> Result<Arc<crate::describe::Labels>, ApiError> {
-        self.per_version(&self.labels, "label", || {
+        self.per_version(&self.labels, "label", self.version.content_tag(), || {
             Ok(crate::describe::Labels::read(&self.store)?)
         })
     }
 
-    /// What `make` makes, kept for the current store version.
+    /// What `make` makes, kept for version `etag`.
     fn per_version<T>(
         &self,
         slot: &Cached<T>,
         what: &str,
+        etag: String,
         make: impl FnOnce() -> Result<T, ApiError>,
     ) -> Result<Arc<T>, ApiError> {
-        let etag = self.version.etag();
         let mut cached = slot
             .lock()
             .map_err(|_| ApiError::new(Code::Internal, format!("{what} cache poisoned")))?;
@@ -432,6 +464,8 @@ pub fn build_app(
             }),
         )
         .configure(sparql::configure)
+        // Before the concept pages: crosswalk dumps live under the crosswalk's IRI.
+        .configure(crosswalks::configure)
         .configure(concepts::configure)
         .configure(graph_store::configure)
         .configure(home::configure)
@@ -440,7 +474,8 @@ pub fn build_app(
         .configure(search::configure)
         .configure(esco_api::configure)
         .configure(reconcile::configure)
-        .configure(crosswalks::configure)
+        .configure(projects::configure)
+        .configure(curate::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(Code::NotFound, "no such resource"))
         }))

@@ -471,7 +471,11 @@ async fn reconcile_batch(
     let st = state.clone();
     let body = web::block(move || {
         // Without a ready matcher (first build), label search alone answers.
-        let matcher = st.matching.matcher(&st.version.etag()).ok().flatten();
+        let matcher = st
+            .matching
+            .matcher(&st.version.content_tag())
+            .ok()
+            .flatten();
         let mut out = serde_json::Map::new();
         for (key, ask) in &asks {
             out.insert(key.clone(), reconcile_one(&st, matcher.as_deref(), ask)?);

@@ -100,7 +100,7 @@ fn busy() -> ApiError {
 /// Makes sure the label index is in step with the store; 503 while another request is
 /// bringing it in step.
 pub(crate) fn ensure_index(state: &AppState) -> Result<(), ApiError> {
-    if state.search.ensure(&state.version.etag())? {
+    if state.search.ensure(&state.version.content_tag())? {
         Ok(())
     } else {
         Err(busy())
@@ -198,7 +198,7 @@ pub(crate) fn parse(
 pub(crate) fn run(state: &AppState, request: &Request) -> Result<Results, ApiError> {
     state
         .search
-        .search(&state.version.etag(), request)?
+        .search(&state.version.content_tag(), request)?
         .ok_or_else(busy)
 }
 

@@ -1,0 +1,303 @@
+//! `esco-ld user ...` (curators and their tokens) and `esco-ld map ...` (mapping projects).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueHint};
+
+use super::matching::ModelArgs;
+use super::StoreArg;
+use crate::curation::project::{self, NewProject, Source};
+use crate::curation::users::{self, Role};
+use crate::matching::setup;
+use crate::store;
+
+/// Curator commands (the users file beside the store; a running server rereads it).
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a curator and print their API token (shown once; only its hash is kept).
+    Add {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Roles: validator, reviewer, admin (repeat the flag for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Login name (lower-case letters, digits, '.', '_', '-').
+        name: String,
+    },
+    /// Give a curator a new token (the old one stops working).
+    Token {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Login name.
+        name: String,
+    },
+    /// Remove a curator (their decisions stay).
+    Remove {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Login name.
+        name: String,
+    },
+    /// List curators and their roles.
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+/// Mapping project commands.
+#[derive(Debug, Subcommand)]
+pub enum MapCommand {
+    /// Create a mapping project from a scheme in the store (--scheme), a CSV of
+    /// id,title[,description] (--csv) or a SKOS file (--skos).
+    Create(CreateArgs),
+    /// Run the matcher over every source concept not yet being decided; store the top-k.
+    Suggest {
+        #[command(flatten)]
+        store: StoreArg,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The project's ID.
+        id: String,
+    },
+    /// Print a project's progress: source concepts per state, mappings published.
+    Status {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The project's ID (all projects when absent).
+        id: Option<String>,
+    },
+    /// Write the project's crosswalk to stdout (as `crosswalk export`).
+    Export {
+        #[command(flatten)]
+        store: StoreArg,
+        /// sssom, eures or skos.
+        #[arg(long, default_value = "sssom")]
+        format: String,
+        /// The project's ID.
+        id: String,
+    },
+}
+
+/// `map create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// Title.
+    #[arg(long)]
+    title: String,
+    /// A concept scheme of the store to map from.
+    #[arg(long, conflicts_with_all = ["csv", "skos"])]
+    scheme: Option<String>,
+    /// A CSV (or TSV) of id,title[,description], with or without a header.
+    #[arg(long, value_hint = ValueHint::FilePath, conflicts_with = "skos")]
+    csv: Option<PathBuf>,
+    /// A SKOS file (.ttl, .nt, .rdf) with one concept scheme.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    skos: Option<PathBuf>,
+    /// What to map to: occupations, skills, isco-groups, skill-groups, any, or a scheme IRI.
+    #[arg(long, default_value = "occupations")]
+    target: String,
+    /// The language of the source labels (detected per label when absent).
+    #[arg(long)]
+    language: Option<String>,
+    /// Candidates kept per source concept.
+    #[arg(short, default_value_t = 10)]
+    k: usize,
+    /// Recorded as the project's creator.
+    #[arg(long, default_value = "admin")]
+    creator: String,
+    /// The project's ID (its crosswalk's too).
+    id: String,
+}
+
+pub fn run_user(command: UserCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        UserCommand::Add { store, roles, name } => {
+            let roles = roles
+                .iter()
+                .flat_map(|r| r.split(','))
+                .map(Role::parse)
+                .collect::<Result<Vec<_>, _>>()?;
+            let file = users::users_file(&store.store);
+            let token = users::add(&file, &name, &roles)?;
+            eprintln!(
+                "added {name} ({}) to {}; their token (shown once):",
+                roles
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                file.display()
+            );
+            println!("{token}");
+        }
+        UserCommand::Token { store, name } => {
+            let token = users::rotate(&users::users_file(&store.store), &name)?;
+            eprintln!("new token for {name} (the old one no longer works):");
+            println!("{token}");
+        }
+        UserCommand::Remove { store, name } => {
+            users::remove(&users::users_file(&store.store), &name)?;
+            eprintln!("removed {name}");
+        }
+        UserCommand::List { store } => {
+            for u in users::read(&users::users_file(&store.store))? {
+                let roles: Vec<String> = u.roles.iter().map(ToString::to_string).collect();
+                println!("{}\t{}\t{}", u.name, roles.join(","), u.created);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_map(command: MapCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        MapCommand::Create(args) => {
+            let source = match (&args.scheme, &args.csv, &args.skos) {
+                (Some(s), None, None) => Source::Scheme(s.clone()),
+                (None, Some(f), None) => Source::Csv(
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?,
+                ),
+                (None, None, Some(f)) => Source::Skos(
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?,
+                    project::skos_format(f)?,
+                ),
+                _ => bail!("give the source: --scheme IRI, --csv FILE or --skos FILE"),
+            };
+            let st = store::open(&args.store.store)?;
+            let p = project::create(
+                &st,
+                &NewProject {
+                    id: args.id,
+                    title: args.title,
+                    source,
+                    target: args.target,
+                    language: args.language,
+                    k: args.k,
+                    creator: args.creator,
+                },
+            )?;
+            let status = project::status(&st, &p)?;
+            st.flush()?;
+            eprintln!(
+                "created project {} ({} source concepts; crosswalk <{}>); next: esco-ld map suggest {}",
+                p.id, status.sources, p.crosswalk, p.id
+            );
+        }
+        MapCommand::Suggest {
+            store,
+            model,
+            json,
+            id,
+        } => {
+            let st = store::open(&store.store)?;
+            let p = project::load(&st, &id)?;
+            // The dense side covers the target's labels in the project's language (all
+            // languages when it names none); the lexical side covers every label.
+            let scope = setup::Scope {
+                target: Some(p.match_target()?),
+                language: (!p.language.is_empty()).then(|| p.language.clone()),
+                preferred_only: false,
+            };
+            let (matcher, setup_report) = setup::matcher(
+                &st,
+                &setup::index_dir(&store.store),
+                &model.choice(),
+                &scope,
+                &super::matching::progress_bar("embedding surface forms"),
+            )?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "matching {bar:40} {pos}/{len} source concepts ({per_sec}, eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let model_name = setup_report.model.as_deref().map(|m| {
+                std::path::Path::new(m)
+                    .file_name()
+                    .map_or_else(|| m.to_owned(), |n| n.to_string_lossy().into_owned())
+            });
+            let report = crate::curation::suggest::suggest(
+                &st,
+                &p,
+                &matcher,
+                model_name.as_deref(),
+                &|done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+                &crate::curation::Curation::default(),
+            )?;
+            bar.finish_and_clear();
+            st.flush()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{}: {} source concepts; {} suggested ({} candidates), {} without candidates, {} kept (being decided); {} matching in {:.1} s ({:.1}/s), {:.1} s in all",
+                    p.id,
+                    report.sources,
+                    report.suggested,
+                    report.candidates,
+                    report.unmapped,
+                    report.kept,
+                    report.method,
+                    report.match_seconds,
+                    report.per_second,
+                    report.seconds
+                );
+            }
+        }
+        MapCommand::Status { store, json, id } => {
+            let st = store::open_read_only(&store.store)?;
+            let projects = match id {
+                Some(id) => vec![project::load(&st, &id)?],
+                None => project::list(&st)?,
+            };
+            let mut all = Vec::new();
+            for p in &projects {
+                all.push(project::status(&st, p)?);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for s in &all {
+                    let states: Vec<String> =
+                        s.states.iter().map(|(k, n)| format!("{k}={n}")).collect();
+                    println!(
+                        "{}\t{}\tsources={}\t{}\tmappings={}\trevision={}",
+                        s.project.id,
+                        s.project.title,
+                        s.sources,
+                        states.join(" "),
+                        s.mappings,
+                        s.revision
+                    );
+                }
+            }
+        }
+        MapCommand::Export { store, format, id } => {
+            let format = crate::crosswalk::export::Format::parse(&format)?;
+            let st = store::open_read_only(&store.store)?;
+            let p = project::load(&st, &id)?;
+            let cw_id = p.crosswalk.rsplit('/').next().unwrap_or_default();
+            let cw = crate::crosswalk::export::find(&st, cw_id)?;
+            let mut out = Vec::new();
+            crate::crosswalk::export::write(&st, &cw, format, &mut out)?;
+            std::io::stdout().write_all(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
