@@ -181,10 +181,16 @@ def main():
         port = free_port()
         server = Server(args.bin, store, port, log)
         server.start()
-        s, items = call(port, "GET", "/api/projects/bench/items?state=suggested&limit=1000")
-        keys = [i["key"] for i in items["items"]]
-        third = len(keys) // 3
-        one, four, rest = keys[:third], keys[third:2 * third], keys[2 * third:]
+        keys = []
+        while True:
+            s, items = call(port, "GET", "/api/projects/bench/items?state=suggested&limit=1000"
+                            f"&offset={len(keys)}")
+            keys += [i["key"] for i in items["items"]]
+            if len(keys) >= items["total"]:
+                break
+        # A fifth each for the throughput runs, the rest for the kill test.
+        fifth = len(keys) // 5
+        one, four, rest = keys[:fifth], keys[fifth:2 * fifth], keys[2 * fifth:]
         for clients, part in ((1, one), (4, four)):
             n, elapsed = throughput(port, part, validator, reviewer, clients)
             print(f"throughput, {clients} client(s): {n} decisions in {elapsed:.2f} s = "
