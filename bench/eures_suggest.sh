@@ -6,16 +6,19 @@
 #   bench/eures_suggest.sh            # hybrid when a model is installed, else lexical
 #   NO_MODEL=1 bench/eures_suggest.sh # lexical only
 #   STORE=/tmp/eures-store            # the store (made from data/ when missing)
+#   MODEL=DIR                         # a model folder other than the default
+#   COUNTRIES="LV"                    # a subset of LV ES SE IT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/esco-ld}
 STORE=${STORE:-/tmp/eures-store}
 MODEL_FLAG=()
 [ -n "${NO_MODEL:-}" ] && MODEL_FLAG=(--no-model)
+[ -n "${MODEL:-}" ] && MODEL_FLAG=(--model "$MODEL")
 [ -x "$BIN" ] || cargo build --release
 [ -d "$STORE" ] || "$BIN" load --store "$STORE" >/dev/null
 "$BIN" crosswalk list --store "$STORE" --json > /tmp/eures-crosswalks.json
-for country in LV ES SE IT; do
+for country in ${COUNTRIES:-LV ES SE IT}; do
   read -r scheme lang < <(python3 - "$country" <<'PY'
 import json, sys
 country = sys.argv[1]

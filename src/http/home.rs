@@ -125,7 +125,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         }
     );
     b.push_str("<h2>Query and download</h2><p><a href=\"/sparql\">SPARQL endpoint and query page</a> · <a href=\"/.well-known/void\">VoID description</a> · dumps: <a href=\"/dumps/esco-ld.nt.gz\">N-Triples</a>, <a href=\"/dumps/esco-ld.nq.gz\">N-Quads (with graphs)</a>, <a href=\"/dumps/esco-ld.ttl.gz\">Turtle</a> (gzipped)</p>\
-<h2>APIs</h2><p>Label search: <code>/api/search</code>, <code>/api/suggest</code> · the ESCO Web Service API's paths: <code>/search</code>, <code>/suggest2</code>, <code>/resource/occupation</code>, <code>/resource/skill</code>, <code>/resource/concept</code>, <code>/resource/taxonomy</code>, <code>/resource/related</code> · OpenRefine reconciliation: <a href=\"/reconcile\"><code>/reconcile</code></a> · crosswalks: <a href=\"/api/crosswalks\"><code>/api/crosswalks</code></a> (SSSOM, EURES CSV, SKOS)</p>");
+<h2>APIs</h2><p>Label search: <code>/api/search</code>, <code>/api/suggest</code> · the ESCO Web Service API's paths: <code>/search</code>, <code>/suggest2</code>, <code>/resource/occupation</code>, <code>/resource/skill</code>, <code>/resource/concept</code>, <code>/resource/taxonomy</code>, <code>/resource/related</code> · OpenRefine reconciliation: <a href=\"/reconcile\"><code>/reconcile</code></a> · crosswalks: <a href=\"/api/crosswalks\"><code>/api/crosswalks</code></a> (SSSOM, EURES CSV, SKOS) · mapping projects: <a href=\"/api/projects\"><code>/api/projects</code></a> and the curators' screens at <a href=\"/curate\"><code>/curate</code></a></p>");
     Ok(state
         .cached(HttpResponse::Ok())
         .insert_header((header::ETAG, etag))
