@@ -249,6 +249,7 @@ async fn a_whole_project_with_three_curators() {
            sssom:author_id <http://data.europa.eu/esco/curator/ana> ;
            sssom:reviewer_id <http://data.europa.eu/esco/curator/ben> ;
            sssom:similarity_score ?score ; sssom:mapping_date ?date ; prov:wasGeneratedBy ?d ;
+           sssom:comment \"same occupation\" ;
            prov:wasDerivedFrom ?cand . FILTER NOT EXISTS {{ ?r prov:invalidatedAtTime ?t }} }}
            ?cand sssom:mapping_justification semapv:LexicalMatching . }}"
     );

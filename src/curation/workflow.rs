@@ -608,8 +608,22 @@ pub fn act(
                 add.push(q(&r, cur::MODEL, s(&c.model), &cg));
             }
         }
-        if !comment.trim().is_empty() {
-            add.push(q(&r, sssom::COMMENT, s(comment.trim()), &cg));
+        // The record's comment: the kept answer's own (the validation's, when a review agrees)
+        // and this decision's.
+        let kept = match action {
+            Action::Review { agree: true, .. } => item
+                .current("validation")
+                .map_or("", |v| v.comment.as_str()),
+            Action::Validate(_) | Action::Review { .. } | Action::Decide(_) | Action::Withdraw => {
+                ""
+            }
+        };
+        let note: Vec<&str> = [kept.trim(), comment.trim()]
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !note.is_empty() {
+            add.push(q(&r, sssom::COMMENT, s(&note.join(" — ")), &cg));
         }
         add.push(q(&r, prov::WAS_GENERATED_BY, d.clone().into(), &cg));
         add.push(q(&r, prov::GENERATED_AT_TIME, dt(&time), &cg));
