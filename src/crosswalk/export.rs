@@ -91,7 +91,7 @@ pub struct Crosswalk {
 }
 
 /// The first value of `s p` (in graph `g`, or any graph), as text.
-fn value(
+pub(crate) fn value(
     store: &Store,
     s: NamedNodeRef<'_>,
     p: NamedNodeRef<'_>,

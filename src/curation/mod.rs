@@ -156,11 +156,7 @@ pub(crate) fn text(
     p: NamedNodeRef<'_>,
     g: NamedNodeRef<'_>,
 ) -> Result<String, StorageError> {
-    Ok(match object(store, s, p, g)? {
-        Some(Term::Literal(l)) => l.value().to_owned(),
-        Some(Term::NamedNode(n)) => n.into_string(),
-        _ => String::new(),
-    })
+    crate::crosswalk::export::value(store, s, p, Some(g))
 }
 
 /// Every object of `s p` in graph `g`.
