@@ -158,7 +158,7 @@ async fn queue_page(
     let body = web::block(move || -> Result<String, ApiError> {
         let p = project::load(&st.store, &id)?;
         let status = project::status(&st.store, &p)?;
-        let waiting = projects::waiting(&st, &id, &user)?;
+        let waiting = projects::waiting(&st, &id, &user, usize::MAX)?;
         let mut b = format!(
             "<nav class=\"crumbs\"><a href=\"/curate\">Curation</a> › {title}</nav><h1>{title}</h1><p>{n} source concepts; ",
             title = escape(&p.title),
@@ -503,7 +503,7 @@ async fn post_decision(
     let next = web::block(move || -> Result<String, ApiError> {
         match projects::run_action(&st, &id, &key, &user, &step, &body) {
             Ok(_) => {
-                let waiting = projects::waiting(&st, &id, &user)?;
+                let waiting = projects::waiting(&st, &id, &user, 1)?;
                 Ok(waiting.first().map_or_else(
                     || format!("/curate/{id}"),
                     |l| format!("/curate/{id}/{}", l.key),

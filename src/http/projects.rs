@@ -333,24 +333,39 @@ async fn queue(
     let user = curator(&req, &state)?;
     let st = state.clone();
     let id = id.into_inner();
-    let lines = blocking(move || waiting(&st, &id, &user)).await?;
+    let lines = blocking(move || waiting(&st, &id, &user, usize::MAX)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(page(lines, params.offset, params.limit)?))
 }
 
-/// The items waiting for `user`, in source order.
-pub(super) fn waiting(state: &AppState, id: &str, user: &User) -> Result<Vec<ItemLine>, ApiError> {
+/// The items waiting for `user`, in source order, at most `limit` (each candidate item is read
+/// whole to apply the four-eyes rule, so callers wanting only the next one say so).
+pub(super) fn waiting(
+    state: &AppState,
+    id: &str,
+    user: &User,
+    limit: usize,
+) -> Result<Vec<ItemLine>, ApiError> {
     let p = project::load(&state.store, id)?;
     let mut out = Vec::new();
     for line in item_lines(state, &p)? {
+        if out.len() >= limit {
+            break;
+        }
         let candidate = match line.state {
             State::Suggested | State::Unmapped | State::Disputed => user.can(Role::Validator),
             State::Validated => user.can(Role::Reviewer),
             State::Reviewed | State::Final => false,
         };
-        if candidate && workflow::item(&state.store, &p, &line.key)?.waits_for(user) {
-            out.push(line);
+        if !candidate {
+            continue;
+        }
+        // A source concept not suggested yet has no item to act on.
+        match workflow::item(&state.store, &p, &line.key) {
+            Ok(item) if item.waits_for(user) => out.push(line),
+            Ok(_) | Err(CurationError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(out)
