@@ -193,13 +193,31 @@ impl Dense {
         index
             .reserve(keys.len().max(index.size() + add.len()))
             .map_err(usearch)?;
-        for (k, i) in &add {
-            let text = &forms.forms[*i as usize].text;
-            let v = cache
-                .get(text_key(Kind::Query, text))
-                .ok_or_else(|| MatchError::Index(format!("no vector for {text:?}")))?;
-            index.add(*k, &v).map_err(usearch)?;
-        }
+        // Graph insertion is the slow part of a build from cached vectors: one thread per core.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = add.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = add
+                .chunks(per_thread)
+                .map(|part| {
+                    let (index, cache) = (&index, &cache);
+                    scope.spawn(move || -> Result<(), MatchError> {
+                        for (k, i) in part {
+                            let text = &forms.forms[*i as usize].text;
+                            let v = cache.get(text_key(Kind::Query, text)).ok_or_else(|| {
+                                MatchError::Index(format!("no vector for {text:?}"))
+                            })?;
+                            index.add(*k, &v).map_err(usearch)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(MatchError::Index("graph insertion panicked".into())))
+            })
+        })?;
         report.added = add.len();
         if report.added > 0 || report.removed > 0 || saved.is_empty() {
             // Index first, then keys: a crash between them leaves keys that do not match, and
