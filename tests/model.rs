@@ -74,3 +74,61 @@ fn e5_vectors_match_the_reference_implementation() {
         .unwrap();
     assert!(dot(&v[0], &v[1]) > dot(&v[0], &v[2]));
 }
+
+/// The static first-stage model shipped in `data/models/m2v-me5-tiny`: vectors equal those of
+/// the `model2vec` package (0.10.0, `StaticModel.encode`) for the same texts
+/// (tests/fixtures/m2v-reference, generated once).
+#[test]
+fn static_vectors_match_the_reference_implementation() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::FAST_MODEL_DIR);
+    let encoder = Encoder::load(&dir).unwrap();
+    assert!(encoder.is_static());
+    assert_eq!(encoder.dims(), 64);
+    let texts: Vec<String> =
+        serde_json::from_slice(&std::fs::read(fixture("e5-reference/texts.json")).unwrap())
+            .unwrap();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let bytes = std::fs::read(fixture("m2v-reference/reference.f32")).unwrap();
+    let expected: Vec<Vec<f32>> = bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect::<Vec<_>>()
+        .chunks_exact(64)
+        .map(<[f32]>::to_vec)
+        .collect();
+    assert_eq!(expected.len(), texts.len());
+    // No prefix for a static model: query and passage give the same vector.
+    let batch = encoder.embed(&texts, Kind::Query).unwrap();
+    let passages = encoder.embed(&texts, Kind::Passage).unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        let single = encoder.embed(&[text], Kind::Query).unwrap().remove(0);
+        for (how, v) in [
+            ("batch", &batch[i]),
+            ("single", &single),
+            ("passage", &passages[i]),
+        ] {
+            let cos = dot(v, &expected[i]);
+            assert!(cos >= 0.999, "{how} {text:?}: cosine {cos}");
+        }
+    }
+    // A text of unknown tokens only is the zero vector, not NaN.
+    let empty = encoder.embed(&[""], Kind::Query).unwrap().remove(0);
+    assert!(empty.iter().all(|x| *x == 0.0));
+}
+
+#[test]
+fn a_model_folder_with_a_broken_table_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::FAST_MODEL_DIR);
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    // A safetensors header that promises more data than the file holds.
+    let header = br#"{"embeddings":{"dtype":"I8","shape":[10,4],"data_offsets":[0,40]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(&[1; 8]);
+    std::fs::write(dir.path().join("model.safetensors"), bytes).unwrap();
+    let err = Encoder::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("out of bounds"), "{err}");
+}

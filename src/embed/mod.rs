@@ -1,10 +1,12 @@
 //! Sentence embeddings in the process: an XLM-RoBERTa encoder (multilingual-e5-small by default)
 //! run with candle from a model folder in the Hugging Face layout (`config.json`,
 //! `tokenizer.json`, `model.safetensors`), with the E5 conventions: `query: ` / `passage: `
-//! prefixes, mean pooling over the attention mask, L2 normalisation.
+//! prefixes, mean pooling over the attention mask, L2 normalisation; or a static model2vec
+//! model (`"model_type": "model2vec"`: one vector per token, averaged), the fast first stage.
 
 pub mod e5s1;
 pub mod install;
+pub mod statics;
 
 use std::path::{Path, PathBuf};
 
@@ -59,9 +61,17 @@ impl Kind {
 /// The longest input in tokens (E5 was trained to 512).
 const MAX_TOKENS: usize = 512;
 
+/// What computes the vectors.
+enum Network {
+    /// A transformer encoder.
+    Transformer(Box<XLMRobertaModel>),
+    /// A static token table (model2vec).
+    Static(statics::Table),
+}
+
 /// A loaded sentence encoder.
 pub struct Encoder {
-    model: XLMRobertaModel,
+    network: Network,
     tokenizer: Tokenizer,
     dims: usize,
     name: String,
@@ -84,8 +94,13 @@ fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
 }
 
 impl Encoder {
-    /// Loads a model folder in the Hugging Face layout.
+    /// Loads a model folder in the Hugging Face layout (a transformer or a model2vec model).
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
+        let raw: serde_json::Value = serde_json::from_slice(&read(&dir.join("config.json"))?)
+            .map_err(|e| ModelError::Format(format!("config.json: {e}")))?;
+        if raw.get("model_type").and_then(|t| t.as_str()) == Some("model2vec") {
+            return Self::load_static(dir);
+        }
         let config: Config = serde_json::from_slice(&read(&dir.join("config.json"))?)
             .map_err(|e| ModelError::Format(format!("config.json: {e}")))?;
         let weights = dir.join("model.safetensors");
@@ -118,15 +133,35 @@ impl Encoder {
         let tensors = candle_core::safetensors::load(&weights, &Device::Cpu)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let model = XLMRobertaModel::new(&config, vb)?;
-        let name = dir
-            .file_name()
-            .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
         Ok(Self {
-            model,
+            network: Network::Transformer(Box::new(model)),
             tokenizer,
             dims: config.hidden_size,
-            name,
+            name: folder_name(dir),
         })
+    }
+
+    fn load_static(dir: &Path) -> Result<Self, ModelError> {
+        let mut tokenizer = Tokenizer::from_bytes(read(&dir.join("tokenizer.json"))?)
+            .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+        let table = statics::Table::load(&dir.join("model.safetensors"), &tokenizer)?;
+        Ok(Self {
+            dims: table.dims(),
+            network: Network::Static(table),
+            tokenizer,
+            name: folder_name(dir),
+        })
+    }
+
+    /// Whether this is a static (token table) model: fast, much weaker than a transformer.
+    pub fn is_static(&self) -> bool {
+        matches!(self.network, Network::Static(_))
     }
 
     /// Vector length.
@@ -139,11 +174,22 @@ impl Encoder {
         &self.name
     }
 
-    /// Unit vectors for `texts`, in order, one forward pass per call (callers batch).
+    /// Unit vectors for `texts`, in order, one forward pass per call (callers batch). A static
+    /// model takes no prefix; a text without any known token gets the zero vector.
     pub fn embed(&self, texts: &[&str], kind: Kind) -> Result<Vec<Vec<f32>>, ModelError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
+        let model = match &self.network {
+            Network::Transformer(model) => model,
+            Network::Static(table) => {
+                let encodings = self
+                    .tokenizer
+                    .encode_batch(texts.to_vec(), false)
+                    .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+                return Ok(encodings.iter().map(|e| table.embed(e.get_ids())).collect());
+            }
+        };
         let inputs: Vec<String> = texts
             .iter()
             .map(|t| format!("{}{t}", kind.prefix()))
@@ -163,7 +209,7 @@ impl Encoder {
         let ids = Tensor::from_vec(ids, shape, &Device::Cpu)?;
         let mask = Tensor::from_vec(mask, shape, &Device::Cpu)?;
         let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &mask, &types, None, None, None)?;
+        let hidden = model.forward(&ids, &mask, &types, None, None, None)?;
         // Mean over the real tokens, then unit length.
         let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&m)?.sum(1)?;
@@ -175,10 +221,19 @@ impl Encoder {
     }
 }
 
+fn folder_name(dir: &Path) -> String {
+    dir.file_name()
+        .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Cosine of two unit vectors (their dot product).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
+
+/// The static model of the fast first stage (model2vec, distilled from multilingual-e5-small),
+/// shipped with the data.
+pub const FAST_MODEL_DIR: &str = "data/models/m2v-me5-tiny";
 
 /// Where `model install` puts the default model and `serve` looks for it.
 pub const DEFAULT_MODEL_DIR: &str = "models/multilingual-e5-small";
