@@ -184,6 +184,58 @@ fn evaluation_on_the_fixture_crosswalk() {
     assert_eq!(exact.by_relation.len(), 1);
 }
 
+/// The fast first stage: the static model shipped in `data/models/` over every label of the
+/// fixture, built, reopened from its files, and brought in step after a label is added.
+#[test]
+fn fast_first_stage_with_the_shipped_static_model() {
+    let fast = ModelChoice::Dir(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::FAST_MODEL_DIR),
+    );
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let index = tmp.path().join("match");
+    let (matcher, report) =
+        setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let built = report.dense.unwrap();
+    assert!(
+        built.embedded > 0 && built.added == built.forms,
+        "{built:?}"
+    );
+    assert_eq!(matcher.method(), "fast");
+    let found = matcher
+        .search(&input("software developer", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.method, "fast");
+    assert_eq!(found.candidates[0].uri, DEVELOPER, "{found:?}");
+    for c in &found.candidates {
+        let dense = c.dense.expect("a dense part");
+        assert!(
+            (0.0..=1.0).contains(&dense) && (0.0..=1.0).contains(&c.score),
+            "{c:?}"
+        );
+    }
+    // Reopened: nothing embedded, nothing added.
+    let (_, again) =
+        setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let again = again.dense.unwrap();
+    assert_eq!((again.embedded, again.added, again.removed), (0, 0, 0));
+    assert_eq!(again.forms, built.forms);
+    // A new label: embedded and added, nothing else touched.
+    store
+        .update(&format!(
+            "INSERT DATA {{ GRAPH <http://data.europa.eu/esco/graph/v1.1.1> {{ <{ANALYST}> <http://www.w3.org/2004/02/skos/core#altLabel> \"quantum ledger whisperer\"@en }} }}"
+        ))
+        .unwrap();
+    let (matcher, after) =
+        setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let after = after.dense.unwrap();
+    assert_eq!((after.embedded, after.added, after.removed), (1, 1, 0));
+    let found = matcher
+        .search(&input("quantum ledger whisperer", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.candidates[0].uri, ANALYST);
+}
+
 #[test]
 fn hybrid_matching_with_the_installed_model() {
     let model = model();

@@ -148,7 +148,7 @@ fn write(
     // Candidate IRIs are new on every run, so a kept mapping record's `prov:wasDerivedFrom`
     // never comes to name another run's candidate.
     let run: String = time.chars().filter(char::is_ascii_digit).collect();
-    let justification = if method == "hybrid" {
+    let justification = if method != "lexical" {
         semapv::SEMANTIC_SIMILARITY_THRESHOLD_MATCHING
     } else {
         semapv::LEXICAL_MATCHING

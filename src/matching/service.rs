@@ -35,12 +35,14 @@ pub struct MatchService {
     index_dir: PathBuf,
     model: ModelChoice,
     encoder: Mutex<Option<Arc<Encoder>>>,
+    /// The static model of the fast first phase, once loaded.
+    fast: Mutex<Option<Arc<Encoder>>>,
     /// The matcher with the store version it was built for.
     current: RwLock<Option<(String, Arc<Matcher>)>>,
     /// One rebuild at a time.
     rebuilding: Mutex<()>,
     /// What the dense index of the current matcher covers (`None`: lexical).
-    scope: Mutex<Option<Scope>>,
+    scope: Mutex<Option<Phase>>,
     done: AtomicUsize,
     total: AtomicUsize,
     error: Mutex<Option<String>>,
@@ -60,6 +62,7 @@ impl MatchService {
             index_dir,
             model,
             encoder: Mutex::new(None),
+            fast: Mutex::new(None),
             current: RwLock::new(None),
             rebuilding: Mutex::new(()),
             scope: Mutex::new(None),
@@ -127,12 +130,32 @@ impl MatchService {
         Ok(())
     }
 
-    /// The first build, in phases: lexical at once; hybrid over the preferred labels of every
-    /// concept in every language; hybrid over every label. Each phase replaces the matcher when
-    /// it is ready. Runs on the caller's thread (the server gives it one).
+    /// The first build, in phases: lexical at once; then, with a model installed, the fast
+    /// stage (the static model over every label, about a minute); the model over the preferred
+    /// labels of every concept in every language; the model over every label. Each phase
+    /// replaces the matcher when it is ready. Runs on the caller's thread (the server gives it
+    /// one).
     pub fn start(&self, etag: &str) {
-        let phases: [Option<Scope>; 3] = [None, Some(Scope::preferred()), Some(Scope::all())];
+        let fast = (fast_model_dir().is_some()).then(|| Phase {
+            scope: Scope::all(),
+            fast: true,
+        });
+        let phases = [
+            None,
+            fast,
+            Some(Phase {
+                scope: Scope::preferred(),
+                fast: false,
+            }),
+            Some(Phase {
+                scope: Scope::all(),
+                fast: false,
+            }),
+        ];
         for (n, scope) in phases.into_iter().enumerate() {
+            if n > 0 && scope.is_none() {
+                continue;
+            }
             if n > 0 && matches!(self.model.resolve(), Ok(None)) {
                 tracing::warn!(
                     "no model installed: matching is lexical (run `esco-ld model install`)"
@@ -165,13 +188,18 @@ impl MatchService {
         }
     }
 
-    fn build(&self, scope: Option<&Scope>) -> Result<Arc<Matcher>, MatchError> {
+    fn build(&self, phase: Option<&Phase>) -> Result<Arc<Matcher>, MatchError> {
         let forms = Forms::read(&self.store)?;
         let matcher = Matcher::lexical(forms);
-        let Some(scope) = scope else {
+        let Some(Phase { scope, fast }) = phase else {
             return Ok(Arc::new(matcher));
         };
-        let Some(encoder) = self.encoder()? else {
+        let encoder = if *fast {
+            self.fast_encoder()?
+        } else {
+            self.encoder()?
+        };
+        let Some(encoder) = encoder else {
             return Ok(Arc::new(matcher));
         };
         let progress = |done: usize, total: usize| {
@@ -199,6 +227,20 @@ impl MatchService {
         })))
     }
 
+    fn fast_encoder(&self) -> Result<Option<Arc<Encoder>>, MatchError> {
+        let mut slot = self.fast.lock().map_err(|_| poisoned())?;
+        if let Some(e) = slot.as_ref() {
+            return Ok(Some(Arc::clone(e)));
+        }
+        let Some(dir) = fast_model_dir() else {
+            return Ok(None);
+        };
+        let encoder = Arc::new(Encoder::load(&dir)?);
+        tracing::info!(model = %dir.display(), "fast first-stage model loaded");
+        *slot = Some(Arc::clone(&encoder));
+        Ok(Some(encoder))
+    }
+
     fn encoder(&self) -> Result<Option<Arc<Encoder>>, MatchError> {
         let mut slot = self.encoder.lock().map_err(|_| poisoned())?;
         if let Some(e) = slot.as_ref() {
@@ -212,6 +254,24 @@ impl MatchService {
         *slot = Some(Arc::clone(&encoder));
         Ok(Some(encoder))
     }
+}
+
+/// A phase of the build: what the dense index covers, and with which model.
+#[derive(Debug, Clone)]
+struct Phase {
+    scope: Scope,
+    /// The static model of the fast first stage rather than the installed model.
+    fast: bool,
+}
+
+/// The static model of the fast first stage, shipped in `data/models/`.
+pub fn fast_model_dir() -> Option<PathBuf> {
+    [
+        PathBuf::from(crate::embed::FAST_MODEL_DIR),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::embed::FAST_MODEL_DIR),
+    ]
+    .into_iter()
+    .find(|d| d.join("model.safetensors").is_file())
 }
 
 fn poisoned() -> MatchError {
