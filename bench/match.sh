@@ -29,16 +29,25 @@ request = function()
 end
 LUA
 export PATHS=$work/paths
-"$bin" serve --store "$store" --bind "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
-# Ready when /api/match answers with the hybrid method.
-for _ in $(seq 600); do
-  curl -s "http://127.0.0.1:$PORT/api/match?text=nurse" | grep -q '"method":"hybrid"' && break
-  sleep 1
-done
-for conns in 1 4; do
-  out=$(wrk -t1 -c"$conns" -d"$DURATION" --latency -s "$work/get.lua" "http://127.0.0.1:$PORT")
-  p50=$(awk '/Latency Distribution/{f=1} f && $1=="50%"{print $2; exit}' <<<"$out")
-  p99=$(awk '/Latency Distribution/{f=1} f && $1=="99%"{print $2; exit}' <<<"$out")
-  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
-  printf 'match one title over HTTP, %d conn   p50 %8s  p99 %8s  %8s req/s\n' "$conns" "$p50" "$p99" "$rps"
+# The service with the installed model (method hybrid), then with the shipped static model as
+# its only model (method fast: the first stage alone).
+for method in hybrid fast; do
+  flags=()
+  [ "$method" = fast ] && flags=(--model data/models/m2v-me5-tiny)
+  "$bin" serve --store "$store" --bind "127.0.0.1:$PORT" "${flags[@]}" >"$work/serve-$method.log" 2>&1 &
+  pid=$!
+  # Ready when /api/match answers with that method and nothing is being embedded.
+  for _ in $(seq 900); do
+    body=$(curl -s "http://127.0.0.1:$PORT/api/match?text=nurse" || true)
+    grep -q "\"method\":\"$method\"" <<<"$body" && ! grep -q '"note"' <<<"$body" && break
+    sleep 1
+  done
+  for conns in 1 4; do
+    out=$(wrk -t1 -c"$conns" -d"$DURATION" --latency -s "$work/get.lua" "http://127.0.0.1:$PORT")
+    p50=$(awk '/Latency Distribution/{f=1} f && $1=="50%"{print $2; exit}' <<<"$out")
+    p99=$(awk '/Latency Distribution/{f=1} f && $1=="99%"{print $2; exit}' <<<"$out")
+    rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+    printf 'match one title over HTTP, %-6s %d conn   p50 %8s  p99 %8s  %8s req/s\n' "$method" "$conns" "$p50" "$p99" "$rps"
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 done
