@@ -236,6 +236,57 @@ fn fast_first_stage_with_the_shipped_static_model() {
     assert_eq!(found.candidates[0].uri, ANALYST);
 }
 
+/// Staged: the fast stage with the installed model re-scoring its short list.
+#[test]
+fn staged_matching_with_the_installed_model() {
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let index = tmp.path().join("match");
+    // Without a model there is nothing to re-score with.
+    let err = setup::staged(
+        &store,
+        &index,
+        &ModelChoice::None,
+        &setup::Scope::all(),
+        &|_, _| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("needs a model"), "{err}");
+    let model = model();
+    if matches!(model, ModelChoice::None) {
+        return;
+    }
+    let (matcher, _) =
+        setup::staged(&store, &index, &model, &setup::Scope::all(), &|_, _| {}).unwrap();
+    assert_eq!(matcher.method(), "staged");
+    let found = matcher
+        .search(&input("Softwareentwickler", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.method, "staged");
+    assert_eq!(found.candidates[0].uri, DEVELOPER, "{found:?}");
+    // The model's rescaled cosine and fused score, best first.
+    for pair in found.candidates.windows(2) {
+        assert!(pair[0].score >= pair[1].score);
+    }
+    let top = &found.candidates[0];
+    let dense = top.dense.unwrap();
+    assert!(
+        (top.score - (0.8 * dense + 0.2 * top.lexical)).abs() < 1e-4,
+        "{top:?}"
+    );
+    // The candidates' vectors are kept: the same search again embeds nothing new.
+    let cache = index.join(format!(
+        "{}.short-list.vectors",
+        matcher.short_list.as_ref().unwrap().encoder.name()
+    ));
+    let size = std::fs::metadata(&cache).unwrap().len();
+    assert!(size > 0);
+    matcher
+        .search(&input("Softwareentwickler", Target::Occupations))
+        .unwrap();
+    assert_eq!(std::fs::metadata(&cache).unwrap().len(), size);
+}
+
 #[test]
 fn hybrid_matching_with_the_installed_model() {
     let model = model();

@@ -24,6 +24,11 @@ pub struct ModelArgs {
     /// Match lexically only, even when a model is installed.
     #[arg(long, conflicts_with = "model")]
     pub no_model: bool,
+    /// Staged matching: the fast first stage (the shipped static model over every label, built
+    /// in minutes) with the model re-scoring its 30 best candidates, instead of the model's own
+    /// side-index (over an hour to build for the full data).
+    #[arg(long, conflicts_with = "no_model")]
+    pub staged: bool,
 }
 
 impl ModelArgs {
@@ -132,7 +137,12 @@ fn open_matcher(
     scope: &setup::Scope,
 ) -> anyhow::Result<Matcher> {
     let st = store::open_read_only(&store.store)?;
-    let (matcher, report) = setup::matcher(
+    let build = if model.staged {
+        setup::staged
+    } else {
+        setup::matcher
+    };
+    let (matcher, report) = build(
         &st,
         &setup::index_dir(&store.store),
         &model.choice(),

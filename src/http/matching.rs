@@ -110,8 +110,9 @@ async fn run(
             ("lexical", None, None) => {
                 Some("lexical matching: no model installed (esco-ld model install)".to_owned())
             }
-            ("fast", Some((done, total)), _) => Some(format!(
-                "fast first stage (static embeddings over every label) while the model's index is built ({done} of {total} texts embedded)"
+            ("fast" | "staged", Some((done, total)), _) => Some(format!(
+                "fast first stage (static embeddings over every label{}) while the model's index is built ({done} of {total} texts embedded)",
+                if matcher.method() == "staged" { ", the model on its short list" } else { "" }
             )),
             (_, Some((done, total)), _) => Some(format!(
                 "the dense index covers preferred labels while the other labels are embedded ({done} of {total} texts)"

@@ -16,6 +16,7 @@ pub mod language;
 pub mod lexical;
 pub mod service;
 pub mod setup;
+pub mod shortlist;
 pub mod trec;
 pub mod vectors;
 
@@ -195,6 +196,12 @@ impl Calibration {
     }
 }
 
+/// The transformer model's calibration.
+const TRANSFORMER: Calibration = Calibration {
+    floor: DENSE_FLOOR,
+    weight: DENSE_WEIGHT,
+};
+
 /// A static model's calibration, tuned on the O*NET dev set with the shipped model (MRR:
 /// floor 0.5 and weight 0.3 → 0.710; weight 0.1 → 0.712, 0.2 → 0.709, 0.5 → 0.698; floor 0.3 →
 /// 0.709, 0.7 → 0.708; lexical alone 0.702): a weak model, so a light weight.
@@ -216,10 +223,7 @@ impl Semantic {
         if self.encoder.is_static() {
             STATIC
         } else {
-            Calibration {
-                floor: DENSE_FLOOR,
-                weight: DENSE_WEIGHT,
-            }
+            TRANSFORMER
         }
     }
 }
@@ -235,6 +239,8 @@ pub struct Matcher {
     descriptions: HashMap<u32, Vec<u32>>,
     /// The model side.
     pub semantic: Option<Semantic>,
+    /// The model on the fast stage's short list (while its own index is not built).
+    pub short_list: Option<shortlist::ShortList>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -282,6 +288,7 @@ impl Matcher {
             lexical,
             descriptions,
             semantic: None,
+            short_list: None,
         }
     }
 
@@ -291,9 +298,18 @@ impl Matcher {
         self
     }
 
-    /// `hybrid` (lexical + the model), `fast` (lexical + the static first-stage model) or
-    /// `lexical`.
+    /// The model re-scores the short list of the fast stage.
+    pub fn with_short_list(mut self, short_list: shortlist::ShortList) -> Self {
+        self.short_list = Some(short_list);
+        self
+    }
+
+    /// `hybrid` (lexical + the model), `staged` (lexical + the static first-stage model, the
+    /// model on its short list), `fast` (lexical + the static model) or `lexical`.
     pub fn method(&self) -> &'static str {
+        if self.short_list.is_some() {
+            return "staged";
+        }
         match &self.semantic {
             Some(s) if s.encoder.is_static() => "fast",
             Some(_) => "hybrid",
@@ -420,6 +436,10 @@ impl Matcher {
             b.1.score.total_cmp(&a.1.score).then(a.1.uri.cmp(&b.1.uri))
         };
         candidates.sort_by(order);
+        if let Some(short) = &self.short_list {
+            short.rescore(&self.forms, text, lang, TRANSFORMER, &mut candidates)?;
+            candidates.sort_by(order);
+        }
         if let (Some(description), Some(sem)) = (&input.description, &self.semantic) {
             self.rerank_by_description(sem, description, lang, &mut candidates)?;
             candidates.sort_by(order);

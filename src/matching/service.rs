@@ -13,6 +13,7 @@ use usearch::ScalarKind;
 use super::dense::Dense;
 use super::forms::Forms;
 use super::setup::{ModelChoice, Scope};
+use super::shortlist::ShortList;
 use super::{MatchError, Matcher, Semantic};
 use crate::embed::Encoder;
 
@@ -130,13 +131,14 @@ impl MatchService {
         Ok(())
     }
 
-    /// The first build, in phases: lexical at once; then, with a model installed, the fast
-    /// stage (the static model over every label, about a minute); the model over the preferred
+    /// The first build, in phases: lexical at once; then, with a model installed, the staged
+    /// matcher (the static model over every label, about three minutes for the full data, with
+    /// the model re-scoring its short list); the model's own index over the preferred
     /// labels of every concept in every language; the model over every label. Each phase
     /// replaces the matcher when it is ready. Runs on the caller's thread (the server gives it
     /// one).
     pub fn start(&self, etag: &str) {
-        let fast = (fast_model_dir().is_some()).then(|| Phase {
+        let fast = (super::setup::fast_model_dir().is_some()).then(|| Phase {
             scope: Scope::all(),
             fast: true,
         });
@@ -221,10 +223,17 @@ impl MatchService {
             scope = scope.tag(),
             "dense index in step with the store"
         );
-        Ok(Arc::new(matcher.with_semantic(Semantic {
+        let matcher = matcher.with_semantic(Semantic {
             encoder: Arc::clone(&encoder),
             dense,
-        })))
+        });
+        // The fast stage with the model on its short list, when there is a model.
+        match self.encoder()? {
+            Some(model) if *fast && !model.is_static() => Ok(Arc::new(
+                matcher.with_short_list(ShortList::open(&self.index_dir, model)?),
+            )),
+            _ => Ok(Arc::new(matcher)),
+        }
     }
 
     fn fast_encoder(&self) -> Result<Option<Arc<Encoder>>, MatchError> {
@@ -232,7 +241,7 @@ impl MatchService {
         if let Some(e) = slot.as_ref() {
             return Ok(Some(Arc::clone(e)));
         }
-        let Some(dir) = fast_model_dir() else {
+        let Some(dir) = super::setup::fast_model_dir() else {
             return Ok(None);
         };
         let encoder = Arc::new(Encoder::load(&dir)?);
@@ -262,16 +271,6 @@ struct Phase {
     scope: Scope,
     /// The static model of the fast first stage rather than the installed model.
     fast: bool,
-}
-
-/// The static model of the fast first stage, shipped in `data/models/`.
-pub fn fast_model_dir() -> Option<PathBuf> {
-    [
-        PathBuf::from(crate::embed::FAST_MODEL_DIR),
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::embed::FAST_MODEL_DIR),
-    ]
-    .into_iter()
-    .find(|d| d.join("model.safetensors").is_file())
 }
 
 fn poisoned() -> MatchError {

@@ -9,6 +9,7 @@ use usearch::ScalarKind;
 
 use super::dense::{BuildReport, Dense};
 use super::forms::Forms;
+use super::shortlist::ShortList;
 use super::{MatchError, Matcher, Semantic, Target};
 use crate::embed::{Encoder, DEFAULT_MODEL_DIR};
 
@@ -59,6 +60,16 @@ impl ModelChoice {
             Self::None => Ok(None),
         }
     }
+}
+
+/// The static model of the fast first stage, shipped in `data/models/`.
+pub fn fast_model_dir() -> Option<PathBuf> {
+    [
+        PathBuf::from(crate::embed::FAST_MODEL_DIR),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::embed::FAST_MODEL_DIR),
+    ]
+    .into_iter()
+    .find(|d| d.join("model.safetensors").is_file())
 }
 
 /// Where the side-index of a store lives.
@@ -193,4 +204,33 @@ pub fn matcher(
         }),
         report,
     ))
+}
+
+/// The staged matcher: the fast first stage (the shipped static model over the labels `scope`
+/// covers) with `model` re-scoring its short list, for when the model's own index is not built.
+pub fn staged(
+    store: &Store,
+    index: &Path,
+    model: &ModelChoice,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Matcher, SetupReport), MatchError> {
+    let Some(dir) = model.resolve()? else {
+        return Err(MatchError::Input(
+            "the staged matcher needs a model (run `esco-ld model install` or give --model)".into(),
+        ));
+    };
+    let fast = fast_model_dir().ok_or_else(|| {
+        MatchError::Input(format!(
+            "no static first-stage model in {}",
+            crate::embed::FAST_MODEL_DIR
+        ))
+    })?;
+    let (matcher, mut report) =
+        self::matcher(store, index, &ModelChoice::Dir(fast), scope, progress)?;
+    let loaded = Instant::now();
+    let encoder = Encoder::load(&dir)?;
+    report.model_seconds += loaded.elapsed().as_secs_f64();
+    let short = ShortList::open(index, std::sync::Arc::new(encoder))?;
+    Ok((matcher.with_short_list(short), report))
 }

@@ -1,0 +1,130 @@
+//! The model on the short list: while the model's own side-index is not built (a first build
+//! of the full data is over an hour on 2 cores), the fast stage's best candidates are re-scored
+//! by the model. Only the input, the form each candidate matched and its preferred label are
+//! embedded — a few dozen short texts — and the candidates' vectors are kept in a cache file of
+//! their own, so a concept met again costs nothing.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::dense::text_key;
+use super::forms::Forms;
+use super::vectors::VectorCache;
+use super::{Calibration, Candidate, MatchError};
+use crate::embed::{dot, Encoder, Kind};
+
+/// Candidates re-scored by the model.
+pub const SHORT_LIST: usize = 30;
+
+/// The model and its cache of candidate vectors.
+pub struct ShortList {
+    /// The model.
+    pub encoder: Arc<Encoder>,
+    cache: Mutex<VectorCache>,
+}
+
+impl std::fmt::Debug for ShortList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShortList")
+            .field("encoder", &self.encoder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShortList {
+    /// The short-list scorer for `encoder`, its cache in `dir` (apart from the side-index's
+    /// cache, which a build may be appending to at the same time).
+    pub fn open(dir: &Path, encoder: Arc<Encoder>) -> Result<Self, MatchError> {
+        std::fs::create_dir_all(dir).map_err(|source| MatchError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(format!("{}.short-list.vectors", encoder.name()));
+        let cache = VectorCache::open(&path, encoder.dims())
+            .map_err(|source| MatchError::Io { path, source })?;
+        Ok(Self {
+            encoder,
+            cache: Mutex::new(cache),
+        })
+    }
+
+    /// Re-scores the first [`SHORT_LIST`] of `candidates` (sorted, best first) with the model:
+    /// `dense` becomes the model's rescaled cosine between `text` and the better of the
+    /// candidate's matched form and preferred label, `score` = the model's fused score. The
+    /// candidates below keep their order under the re-scored ones.
+    pub(super) fn rescore(
+        &self,
+        forms: &Forms,
+        text: &str,
+        lang: &str,
+        calibration: Calibration,
+        candidates: &mut [(u32, Candidate)],
+    ) -> Result<(), MatchError> {
+        let top = candidates.len().min(SHORT_LIST);
+        let texts: Vec<[String; 2]> = candidates[..top]
+            .iter()
+            .map(|(c, cand)| {
+                let label = forms.concepts[*c as usize]
+                    .label(lang)
+                    .unwrap_or(&cand.matched)
+                    .to_owned();
+                [cand.matched.clone(), label]
+            })
+            .collect();
+        let mut all: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+        all.sort_unstable();
+        all.dedup();
+        let q = self.encoder.embed(&[text], Kind::Query)?.remove(0);
+        let vectors = self.vectors(&all)?;
+        let cos = |t: &str| {
+            all.binary_search(&t)
+                .ok()
+                .map_or(0.0, |i| dot(&q, &vectors[i]))
+        };
+        let mut lowest = f32::MAX;
+        for ((_, cand), [matched, label]) in candidates[..top].iter_mut().zip(&texts) {
+            let d = calibration.rescale(cos(matched).max(cos(label)));
+            cand.dense = Some(d);
+            cand.score = calibration.weight * d + (1.0 - calibration.weight) * cand.lexical;
+            lowest = lowest.min(cand.score);
+        }
+        for (_, cand) in &mut candidates[top..] {
+            cand.score = cand.score.min(lowest);
+        }
+        Ok(())
+    }
+
+    /// Vectors of `texts`, from the cache or embedded now in one batch (and kept).
+    fn vectors(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, MatchError> {
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| MatchError::Index("short-list cache lock poisoned".into()))?;
+        let missing: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|t| !cache.contains(text_key(Kind::Query, t)))
+            .collect();
+        if !missing.is_empty() {
+            let vectors = self.encoder.embed(&missing, Kind::Query)?;
+            let path = cache.path().to_owned();
+            cache
+                .insert(
+                    missing
+                        .iter()
+                        .zip(vectors)
+                        .map(|(t, v)| (text_key(Kind::Query, t), v))
+                        .collect(),
+                )
+                .map_err(|source| MatchError::Io { path, source })?;
+        }
+        texts
+            .iter()
+            .map(|t| {
+                cache
+                    .get(text_key(Kind::Query, t))
+                    .ok_or_else(|| MatchError::Index(format!("no vector for {t:?}")))
+            })
+            .collect()
+    }
+}
