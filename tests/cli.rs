@@ -420,3 +420,46 @@ fn crosswalks_are_listed_and_exported_and_an_export_imports_back_the_same() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("unknown format"));
 }
+
+#[test]
+fn match_with_the_static_model_and_staged_flag_errors() {
+    let (_tmp, store) = loaded();
+    let fast = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(esco_ld::embed::FAST_MODEL_DIR)
+        .display()
+        .to_string();
+    // The static model alone: method fast, the developer first.
+    let out = esco_ld(&[
+        "match",
+        "--store",
+        &store,
+        "--model",
+        &fast,
+        "--json",
+        "software developer",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["method"], "fast", "{json}");
+    assert_eq!(
+        json["candidates"][0]["uri"],
+        "http://data.europa.eu/esco/occupation/f2b15a0e-e65a-438a-affb-29b9d50b77d1"
+    );
+    // --staged with --no-model is a usage error; where it has no meaning, a clear refusal.
+    let out = esco_ld(&[
+        "match",
+        "--store",
+        &store,
+        "--staged",
+        "--no-model",
+        "nurse",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = esco_ld(&["index", "build", "--store", &store, "--staged"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--staged applies to"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -240,6 +240,9 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `eval-trec`.
 pub fn run_eval_trec(args: EvalTrecArgs) -> anyhow::Result<ExitCode> {
+    if args.model.staged {
+        bail!("--staged applies to `match` and `eval` only");
+    }
     let collection = trec::Collection::read(&args.queries, &args.corpus, &args.qrels)?;
     let work = tempfile_dir()?;
     let (matcher, _) = collection.matcher(
@@ -285,6 +288,9 @@ pub struct IndexBuildArgs {
 /// Runs `index build`: brings the service's side-index (every label of every concept) in step
 /// with the store, embedding what is missing, as `serve` would in the background.
 pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
+    if args.model.staged {
+        bail!("--staged applies to `match` and `eval` only");
+    }
     if args.model.choice().resolve()?.is_none() {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     }
