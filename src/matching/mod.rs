@@ -240,7 +240,7 @@ pub struct Matcher {
     /// The model side.
     pub semantic: Option<Semantic>,
     /// The model on the fast stage's short list (while its own index is not built).
-    pub short_list: Option<shortlist::ShortList>,
+    pub short_list: Option<std::sync::Arc<shortlist::ShortList>>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -299,7 +299,7 @@ impl Matcher {
     }
 
     /// The model re-scores the short list of the fast stage.
-    pub fn with_short_list(mut self, short_list: shortlist::ShortList) -> Self {
+    pub fn with_short_list(mut self, short_list: std::sync::Arc<shortlist::ShortList>) -> Self {
         self.short_list = Some(short_list);
         self
     }

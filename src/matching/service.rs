@@ -38,6 +38,9 @@ pub struct MatchService {
     encoder: Mutex<Option<Arc<Encoder>>>,
     /// The static model of the fast first phase, once loaded.
     fast: Mutex<Option<Arc<Encoder>>>,
+    /// The model on the fast stage's short list, once opened: one for every matcher, as its
+    /// cache file takes one writer.
+    short_list: Mutex<Option<Arc<ShortList>>>,
     /// The matcher with the store version it was built for.
     current: RwLock<Option<(String, Arc<Matcher>)>>,
     /// One rebuild at a time.
@@ -64,6 +67,7 @@ impl MatchService {
             model,
             encoder: Mutex::new(None),
             fast: Mutex::new(None),
+            short_list: Mutex::new(None),
             current: RwLock::new(None),
             rebuilding: Mutex::new(()),
             scope: Mutex::new(None),
@@ -229,9 +233,16 @@ impl MatchService {
         });
         // The fast stage with the model on its short list, when there is a model.
         match self.encoder()? {
-            Some(model) if *fast && !model.is_static() => Ok(Arc::new(
-                matcher.with_short_list(ShortList::open(&self.index_dir, model)?),
-            )),
+            Some(model) if *fast && !model.is_static() => {
+                let mut slot = self.short_list.lock().map_err(|_| poisoned())?;
+                let short = match slot.as_ref() {
+                    Some(s) => Arc::clone(s),
+                    None => {
+                        Arc::clone(slot.insert(Arc::new(ShortList::open(&self.index_dir, model)?)))
+                    }
+                };
+                Ok(Arc::new(matcher.with_short_list(short)))
+            }
             _ => Ok(Arc::new(matcher)),
         }
     }

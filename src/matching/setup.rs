@@ -232,5 +232,5 @@ pub fn staged(
     let encoder = Encoder::load(&dir)?;
     report.model_seconds += loaded.elapsed().as_secs_f64();
     let short = ShortList::open(index, std::sync::Arc::new(encoder))?;
-    Ok((matcher.with_short_list(short), report))
+    Ok((matcher.with_short_list(std::sync::Arc::new(short)), report))
 }
