@@ -160,17 +160,20 @@ fn main() -> anyhow::Result<()> {
     println!("match one title, staged, warm      p50 {p50:6.1} ms  p99 {p99:6.1} ms  (the same titles again)");
     drop(staged);
 
-    // The full side-index: whatever the vector cache lacks is embedded now.
+    // The model's side-index (the full data unless BENCH_SCOPE narrows it, e.g.
+    // `occupations-es`): whatever the vector cache lacks is embedded now.
+    let scope = bench_scope()?;
     let index_dir = setup::index_dir(&store_path);
     let t = Instant::now();
-    let (matcher, report) = setup::matcher(&store, &index_dir, &model, &Scope::all(), &|d, n| {
+    let (matcher, report) = setup::matcher(&store, &index_dir, &model, &scope, &|d, n| {
         if d % 6400 < 64 {
             eprint!("\r  embedding {d}/{n}   ");
         }
     })?;
     let dense = report.dense.clone().unwrap_or_default();
     println!(
-        "side-index open (full data)        {:8.1} s  ({} forms; {} texts embedded in {:.1} s{}; {} added to the graph)",
+        "side-index open ({})  {:8.1} s  ({} forms; {} texts embedded in {:.1} s{}; {} added to the graph)",
+        scope.tag(),
         t.elapsed().as_secs_f64(),
         dense.forms,
         dense.embedded,
@@ -185,7 +188,7 @@ fn main() -> anyhow::Result<()> {
     // The graph alone, from cached vectors, in a scratch folder sharing the vector cache.
     let scratch = tempfile::tempdir()?;
     let semantic = matcher.semantic.as_ref().expect("a model is loaded");
-    let (_, _, cache) = Dense::paths_for(&index_dir, &semantic.encoder, "all");
+    let (_, _, cache) = Dense::paths_for(&index_dir, &semantic.encoder, &scope.tag());
     let copy = scratch.path().join(cache.file_name().unwrap_or_default());
     std::fs::hard_link(&cache, &copy).or_else(|_| std::fs::copy(&cache, &copy).map(|_| ()))?;
     let semantic = matcher.semantic.as_ref().expect("a model is loaded");
@@ -194,7 +197,7 @@ fn main() -> anyhow::Result<()> {
         scratch.path(),
         "bench",
         &matcher.forms,
-        &|_| true,
+        &|f| scope.includes(&matcher.forms.concepts, f),
         &semantic.encoder,
         usearch::ScalarKind::F16,
         &|_, _| {},
@@ -206,7 +209,7 @@ fn main() -> anyhow::Result<()> {
     );
     drop(fresh);
     let t = Instant::now();
-    let (_again, again) = setup::matcher(&store, &index_dir, &model, &Scope::all(), &|_, _| {})?;
+    let (_again, again) = setup::matcher(&store, &index_dir, &model, &scope, &|_, _| {})?;
     println!(
         "restart (forms, lexical, model, index) {:5.1} s  (lexical {:.1} s, model {:.1} s, index {:.1} s)",
         t.elapsed().as_secs_f64(),
@@ -221,6 +224,23 @@ fn main() -> anyhow::Result<()> {
     recall(semantic, &titles, "hybrid (384-d, f16)")?;
 
     Ok(())
+}
+
+/// The scope of the model's index: `all`, or `TARGET` or `TARGET-LANGUAGE` from BENCH_SCOPE.
+fn bench_scope() -> anyhow::Result<Scope> {
+    let spec = std::env::var("BENCH_SCOPE").unwrap_or_else(|_| "all".into());
+    if spec == "all" {
+        return Ok(Scope::all());
+    }
+    let (target, language) = match spec.rsplit_once('-') {
+        Some((t, l)) if l.len() == 2 => (t, Some(l.to_owned())),
+        _ => (spec.as_str(), None),
+    };
+    Ok(Scope {
+        target: Some(Target::parse(target)?),
+        language,
+        preferred_only: false,
+    })
 }
 
 /// p50 and p99 of matching one title end to end (300 titles, target occupations, k = 10).
