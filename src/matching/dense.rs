@@ -16,6 +16,11 @@ use super::vectors::{key, VectorCache};
 use super::MatchError;
 use crate::embed::{Encoder, Kind};
 
+/// Candidates the graph search keeps while it walks (usearch's `ef`): 96 gave recall@10 0.95
+/// against exact search on the full data's 486k static vectors and 0.96 on a 16k e5 index; the
+/// matcher asks for 300 hits anyway, so this costs it nothing.
+const EXPANSION_SEARCH: usize = 320;
+
 /// Texts embedded per forward pass.
 const BATCH: usize = 64;
 
@@ -82,7 +87,7 @@ fn options(dims: usize, quantization: ScalarKind) -> IndexOptions {
         quantization,
         connectivity: 16,
         expansion_add: 128,
-        expansion_search: 96,
+        expansion_search: EXPANSION_SEARCH,
         multi: false,
     }
 }
@@ -180,6 +185,8 @@ impl Dense {
                 HashSet::new()
             }
         };
+        // A loaded graph keeps the search width it was saved with.
+        index.change_expansion_search(EXPANSION_SEARCH);
         let keys: HashMap<u64, u32> = wanted.iter().copied().collect();
         for k in saved.iter().filter(|k| !keys.contains_key(k)) {
             index.remove(*k).map_err(usearch)?;

@@ -393,7 +393,9 @@ impl Matcher {
         let calibration = self.semantic.as_ref().map(Semantic::calibration);
         // A concept outside one short list gets that list's lowest score (an upper bound).
         let lang = language.as_deref().unwrap_or("en");
-        let mut candidates: Vec<(u32, Candidate)> = scores
+        // Scores first; candidates are made (labels looked up, strings copied) only for the
+        // best, as many as the answer and the re-scoring steps need.
+        let mut scored: Vec<(u32, f32, f32, Option<f32>, u32)> = scores
             .into_iter()
             .map(|(c, s)| {
                 let lexical = s.lexical.map_or(lexical_floor, |l| l.0);
@@ -415,6 +417,37 @@ impl Matcher {
                     (Some((_, f)), None) | (None, Some((_, f))) => f,
                     (None, None) => 0,
                 };
+                (c, score, lexical, dense, form)
+            })
+            .collect();
+        let need = input
+            .k
+            .max(if self.short_list.is_some() {
+                shortlist::SHORT_LIST
+            } else {
+                0
+            })
+            .max(if input.description.is_some() {
+                RERANK
+            } else {
+                0
+            });
+        let by_score = |a: &(u32, f32, f32, Option<f32>, u32),
+                        b: &(u32, f32, f32, Option<f32>, u32)| {
+            b.1.total_cmp(&a.1).then_with(|| {
+                concepts[a.0 as usize]
+                    .iri
+                    .as_str()
+                    .cmp(concepts[b.0 as usize].iri.as_str())
+            })
+        };
+        if scored.len() > need {
+            scored.select_nth_unstable_by(need - 1, by_score);
+            scored.truncate(need);
+        }
+        let mut candidates: Vec<(u32, Candidate)> = scored
+            .into_iter()
+            .map(|(c, score, lexical, dense, form)| {
                 let form = &forms[form as usize];
                 let concept = &concepts[c as usize];
                 let candidate = Candidate {
