@@ -96,9 +96,7 @@ fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
 impl Encoder {
     /// Loads a model folder in the Hugging Face layout (a transformer or a model2vec model).
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
-        let raw: serde_json::Value = serde_json::from_slice(&read(&dir.join("config.json"))?)
-            .map_err(|e| ModelError::Format(format!("config.json: {e}")))?;
-        if raw.get("model_type").and_then(|t| t.as_str()) == Some("model2vec") {
+        if is_static_model(dir) {
             return Self::load_static(dir);
         }
         let config: Config = serde_json::from_slice(&read(&dir.join("config.json"))?)
@@ -219,6 +217,14 @@ impl Encoder {
         let unit = mean.broadcast_div(&norm)?;
         Ok(unit.to_vec2()?)
     }
+}
+
+/// Whether the model folder holds a static (model2vec) model.
+pub fn is_static_model(dir: &Path) -> bool {
+    std::fs::read(dir.join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|c| c.get("model_type").and_then(|t| t.as_str()) == Some("model2vec"))
 }
 
 fn folder_name(dir: &Path) -> String {

@@ -142,17 +142,21 @@ impl MatchService {
     /// replaces the matcher when it is ready. Runs on the caller's thread (the server gives it
     /// one).
     pub fn start(&self, etag: &str) {
-        let fast = (super::setup::fast_model_dir().is_some()).then(|| Phase {
+        // A static model as the model itself is quick to build over everything: one phase.
+        let main_static =
+            matches!(self.model.resolve(), Ok(Some(dir)) if crate::embed::is_static_model(&dir));
+        let fast = (!main_static && super::setup::fast_model_dir().is_some()).then(|| Phase {
             scope: Scope::all(),
             fast: true,
+        });
+        let preferred = (!main_static).then(|| Phase {
+            scope: Scope::preferred(),
+            fast: false,
         });
         let phases = [
             None,
             fast,
-            Some(Phase {
-                scope: Scope::preferred(),
-                fast: false,
-            }),
+            preferred,
             Some(Phase {
                 scope: Scope::all(),
                 fast: false,
