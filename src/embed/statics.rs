@@ -37,27 +37,11 @@ impl Table {
         let entry = header
             .get("embeddings")
             .ok_or_else(|| bad("no `embeddings` tensor"))?;
-        let shape: Vec<usize> = entry["shape"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|d| d.as_u64())
-                    .map(|d| d as usize)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let shape = numbers(&entry["shape"]);
         let [count, dims] = shape[..] else {
             return Err(bad("`embeddings` is not a matrix"));
         };
-        let offsets: Vec<usize> = entry["data_offsets"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|d| d.as_u64())
-                    .map(|d| d as usize)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let offsets = numbers(&entry["data_offsets"]);
         let raw = match offsets[..] {
             [a, b] => data.get(a..b),
             _ => None,
@@ -117,4 +101,16 @@ impl Table {
         }
         sum
     }
+}
+
+/// The unsigned integers of a JSON array (none when it is not one).
+fn numbers(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_u64())
+                .map(|d| d as usize)
+                .collect()
+        })
+        .unwrap_or_default()
 }

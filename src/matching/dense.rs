@@ -299,38 +299,7 @@ impl Dense {
         texts: &[&str],
         kind: Kind,
     ) -> Result<Vec<Vec<f32>>, MatchError> {
-        let mut cache = self
-            .cache
-            .lock()
-            .map_err(|_| MatchError::Index("vector cache lock poisoned".into()))?;
-        let missing: Vec<&str> = texts
-            .iter()
-            .copied()
-            .filter(|t| !cache.contains(text_key(kind, t)))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in missing.chunks(BATCH) {
-            let vectors = encoder.embed(chunk, kind)?;
-            let path = cache.path().to_owned();
-            cache
-                .insert(
-                    chunk
-                        .iter()
-                        .zip(vectors)
-                        .map(|(t, v)| (text_key(kind, t), v))
-                        .collect(),
-                )
-                .map_err(|source| MatchError::Io { path, source })?;
-        }
-        texts
-            .iter()
-            .map(|t| {
-                cache
-                    .get(text_key(kind, t))
-                    .ok_or_else(|| MatchError::Index(format!("no vector for {t:?}")))
-            })
-            .collect()
+        cached_vectors(&self.cache, encoder, texts, kind)
     }
 
     /// Forms in the graph.
@@ -342,4 +311,44 @@ impl Dense {
     pub fn is_empty(&self) -> bool {
         self.index.size() == 0
     }
+}
+
+/// Vectors of `texts` as `kind` from `cache`, those it lacks embedded now in batches (and kept).
+pub fn cached_vectors(
+    cache: &std::sync::Mutex<VectorCache>,
+    encoder: &Encoder,
+    texts: &[&str],
+    kind: Kind,
+) -> Result<Vec<Vec<f32>>, MatchError> {
+    let mut cache = cache
+        .lock()
+        .map_err(|_| MatchError::Index("vector cache lock poisoned".into()))?;
+    let missing: Vec<&str> = texts
+        .iter()
+        .copied()
+        .filter(|t| !cache.contains(text_key(kind, t)))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in missing.chunks(BATCH) {
+        let vectors = encoder.embed(chunk, kind)?;
+        let path = cache.path().to_owned();
+        cache
+            .insert(
+                chunk
+                    .iter()
+                    .zip(vectors)
+                    .map(|(t, v)| (text_key(kind, t), v))
+                    .collect(),
+            )
+            .map_err(|source| MatchError::Io { path, source })?;
+    }
+    texts
+        .iter()
+        .map(|t| {
+            cache
+                .get(text_key(kind, t))
+                .ok_or_else(|| MatchError::Index(format!("no vector for {t:?}")))
+        })
+        .collect()
 }

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use super::dense::text_key;
+use super::dense::cached_vectors;
 use super::forms::Forms;
 use super::vectors::VectorCache;
 use super::{Calibration, Candidate, MatchError};
@@ -75,7 +75,7 @@ impl ShortList {
         all.sort_unstable();
         all.dedup();
         let q = self.encoder.embed(&[text], Kind::Query)?.remove(0);
-        let vectors = self.vectors(&all)?;
+        let vectors = cached_vectors(&self.cache, &self.encoder, &all, Kind::Query)?;
         let cos = |t: &str| {
             all.binary_search(&t)
                 .ok()
@@ -92,39 +92,5 @@ impl ShortList {
             cand.score = cand.score.min(lowest);
         }
         Ok(())
-    }
-
-    /// Vectors of `texts`, from the cache or embedded now in one batch (and kept).
-    fn vectors(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, MatchError> {
-        let mut cache = self
-            .cache
-            .lock()
-            .map_err(|_| MatchError::Index("short-list cache lock poisoned".into()))?;
-        let missing: Vec<&str> = texts
-            .iter()
-            .copied()
-            .filter(|t| !cache.contains(text_key(Kind::Query, t)))
-            .collect();
-        if !missing.is_empty() {
-            let vectors = self.encoder.embed(&missing, Kind::Query)?;
-            let path = cache.path().to_owned();
-            cache
-                .insert(
-                    missing
-                        .iter()
-                        .zip(vectors)
-                        .map(|(t, v)| (text_key(Kind::Query, t), v))
-                        .collect(),
-                )
-                .map_err(|source| MatchError::Io { path, source })?;
-        }
-        texts
-            .iter()
-            .map(|t| {
-                cache
-                    .get(text_key(Kind::Query, t))
-                    .ok_or_else(|| MatchError::Index(format!("no vector for {t:?}")))
-            })
-            .collect()
     }
 }
