@@ -236,8 +236,11 @@ impl MatchService {
             dense,
         });
         // The fast stage with the model on its short list, when there is a model.
+        if !*fast {
+            return Ok(Arc::new(matcher));
+        }
         match self.encoder()? {
-            Some(model) if *fast && !model.is_static() => {
+            Some(model) if !model.is_static() => {
                 let mut slot = self.short_list.lock().map_err(|_| poisoned())?;
                 let short = match slot.as_ref() {
                     Some(s) => Arc::clone(s),
@@ -252,32 +255,35 @@ impl MatchService {
     }
 
     fn fast_encoder(&self) -> Result<Option<Arc<Encoder>>, MatchError> {
-        let mut slot = self.fast.lock().map_err(|_| poisoned())?;
-        if let Some(e) = slot.as_ref() {
-            return Ok(Some(Arc::clone(e)));
-        }
-        let Some(dir) = super::setup::fast_model_dir() else {
-            return Ok(None);
-        };
-        let encoder = Arc::new(Encoder::load(&dir)?);
-        tracing::info!(model = %dir.display(), "fast first-stage model loaded");
-        *slot = Some(Arc::clone(&encoder));
-        Ok(Some(encoder))
+        load_once(
+            &self.fast,
+            super::setup::fast_model_dir(),
+            "fast first-stage model",
+        )
     }
 
     fn encoder(&self) -> Result<Option<Arc<Encoder>>, MatchError> {
-        let mut slot = self.encoder.lock().map_err(|_| poisoned())?;
-        if let Some(e) = slot.as_ref() {
-            return Ok(Some(Arc::clone(e)));
-        }
-        let Some(dir) = self.model.resolve()? else {
-            return Ok(None);
-        };
-        let encoder = Arc::new(Encoder::load(&dir)?);
-        tracing::info!(model = %dir.display(), "model loaded");
-        *slot = Some(Arc::clone(&encoder));
-        Ok(Some(encoder))
+        load_once(&self.encoder, self.model.resolve()?, "model")
     }
+}
+
+/// The encoder kept in `slot`, loaded from `dir` the first time (`None` without a folder).
+fn load_once(
+    slot: &Mutex<Option<Arc<Encoder>>>,
+    dir: Option<PathBuf>,
+    what: &str,
+) -> Result<Option<Arc<Encoder>>, MatchError> {
+    let mut slot = slot.lock().map_err(|_| poisoned())?;
+    if let Some(e) = slot.as_ref() {
+        return Ok(Some(Arc::clone(e)));
+    }
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    let encoder = Arc::new(Encoder::load(&dir)?);
+    tracing::info!(model = %dir.display(), "{what} loaded");
+    *slot = Some(Arc::clone(&encoder));
+    Ok(Some(encoder))
 }
 
 /// A phase of the build: what the dense index covers, and with which model.
