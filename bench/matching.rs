@@ -277,7 +277,7 @@ fn recall(semantic: &Semantic, titles: &[&str], what: &str) -> anyhow::Result<()
     let (mut hnsw_t, mut exact_t, mut hits, mut total) = (Vec::new(), Vec::new(), 0usize, 0usize);
     for q in &queries {
         let t = Instant::now();
-        let approx = semantic.dense.search(q, 10, |_| true)?;
+        let approx = semantic.dense.search(q, 10, |_| true, 1.0)?;
         hnsw_t.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let exact = semantic.dense.exact_search(q, 10)?;

@@ -214,6 +214,27 @@ fn fast_first_stage_with_the_shipped_static_model() {
             "{c:?}"
         );
     }
+    // The plain graph search filtered after (most forms accepted) and usearch's filtered
+    // search (few accepted) agree: the nearest accepted forms, nearest first.
+    let semantic = matcher.semantic.as_ref().unwrap();
+    let q = semantic
+        .encoder
+        .embed(&["data analyst"], esco_ld::embed::Kind::Query)
+        .unwrap()
+        .remove(0);
+    let is_occupation = |f: u32| {
+        let form = &matcher.forms.forms[f as usize];
+        Target::Occupations.accepts(&matcher.forms.concepts[form.concept as usize])
+    };
+    let plain = semantic.dense.search(&q, 6, is_occupation, 1.0).unwrap();
+    let filtered = semantic.dense.search(&q, 6, is_occupation, 0.0).unwrap();
+    assert!(
+        !plain.is_empty() && filtered.len() == 6,
+        "{plain:?} {filtered:?}"
+    );
+    assert!(plain.iter().all(|(f, _)| is_occupation(*f)), "{plain:?}");
+    assert!(plain.windows(2).all(|w| w[0].1 >= w[1].1), "{plain:?}");
+    assert_eq!(plain[..], filtered[..plain.len()]);
     // Reopened: nothing embedded, nothing added.
     let (_, again) =
         setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();

@@ -21,6 +21,10 @@ use crate::embed::{Encoder, Kind};
 /// 16k e5 index); the matcher asks for 300 hits, so its searches are this wide anyway.
 const EXPANSION_SEARCH: usize = 512;
 
+/// The least expected share of accepted forms for which a plain search, filtered after, is
+/// tried before usearch's filtered search.
+const PLAIN_SEARCH_SHARE: f64 = 0.25;
+
 /// Texts embedded per forward pass.
 const BATCH: usize = 64;
 
@@ -251,13 +255,33 @@ impl Dense {
         ))
     }
 
-    /// The `k` nearest label forms of `query` among those `keep` accepts: (form, cosine).
+    /// The `k` nearest label forms of `query` among those `keep` accepts: (form, cosine), nearest
+    /// first. `share` is the expected share of forms `keep` accepts.
+    ///
+    /// When most forms are accepted, a plain graph search for a few more than `k / share`
+    /// forms, then the filter: usearch's filtered search calls back for every node it visits
+    /// and wanders far when the nearest forms are filtered out (on the full data, for
+    /// occupations: p50 7.0 ms, p99 18.7 ms against 3.6 / 5.0 ms). What it keeps are the
+    /// nearest accepted forms, possibly fewer than `k` (the others are farther than all the
+    /// forms searched); only when that leaves fewer than `k / 4`, or when few forms are
+    /// accepted, the filtered search.
     pub fn search(
         &self,
         query: &[f32],
         k: usize,
         keep: impl Fn(u32) -> bool,
+        share: f64,
     ) -> Result<Vec<(u32, f32)>, MatchError> {
+        if share >= PLAIN_SEARCH_SHARE {
+            let wanted = ((k as f64 / share) * 1.3).ceil() as usize;
+            let matches = self.index.search(query, wanted).map_err(usearch)?;
+            let mut hits = self.hits(&matches);
+            hits.retain(|(form, _)| keep(*form));
+            if hits.len() >= k.div_ceil(4) || matches.keys.len() < wanted {
+                hits.truncate(k);
+                return Ok(hits);
+            }
+        }
         let matches = self
             .index
             .filtered_search(query, k, |key| {

@@ -241,6 +241,50 @@ pub struct Matcher {
     pub semantic: Option<Semantic>,
     /// The model on the fast stage's short list (while its own index is not built).
     pub short_list: Option<std::sync::Arc<shortlist::ShortList>>,
+    /// Share of the label forms per class and per language.
+    shares: Shares,
+}
+
+/// Shares of the label forms, to estimate how many forms a search's filter accepts.
+#[derive(Debug, Default)]
+struct Shares {
+    class: HashMap<Class, f64>,
+    language: HashMap<String, f64>,
+}
+
+impl Shares {
+    fn of(forms: &Forms, label_forms: &[u32]) -> Self {
+        let mut shares = Self::default();
+        let unit = 1.0 / label_forms.len().max(1) as f64;
+        for f in label_forms {
+            let form = &forms.forms[*f as usize];
+            *shares
+                .class
+                .entry(forms.concepts[form.concept as usize].class)
+                .or_default() += unit;
+            *shares.language.entry(form.lang.clone()).or_default() += unit;
+        }
+        shares
+    }
+
+    /// The expected share of label forms an input's filter accepts (classes and languages
+    /// taken as independent; 0 for a scheme, whose share is not known).
+    fn accepted(&self, input: &Input) -> f64 {
+        let class = |c: Class| self.class.get(&c).copied().unwrap_or(0.0);
+        let target = match &input.target {
+            Target::Occupations => class(Class::Occupation),
+            Target::Skills => class(Class::Skill),
+            Target::IscoGroups => class(Class::IscoGroup),
+            Target::SkillGroups => class(Class::SkillGroup),
+            Target::Any => 1.0,
+            Target::Scheme(_) => 0.0,
+        };
+        let language = input
+            .label_language
+            .as_ref()
+            .map_or(1.0, |l| self.language.get(l).copied().unwrap_or(0.0));
+        target * language
+    }
 }
 
 impl std::fmt::Debug for Matcher {
@@ -282,6 +326,7 @@ impl Matcher {
                     .push(u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
+        let shares = Shares::of(&forms, &label_forms);
         Self {
             forms,
             label_forms,
@@ -289,6 +334,7 @@ impl Matcher {
             descriptions,
             semantic: None,
             short_list: None,
+            shares,
         }
     }
 
@@ -326,7 +372,7 @@ impl Matcher {
     pub fn search_excluding(
         &self,
         input: &Input,
-        exclude: &dyn Fn(u32) -> bool,
+        exclude: &(dyn Fn(u32) -> bool + Sync),
     ) -> Result<Matches, MatchError> {
         let text = input.text.trim();
         if text.is_empty() {
@@ -358,10 +404,31 @@ impl Matcher {
                 && keep_concept(form.concept)
         };
 
+        let share = self.shares.accepted(input);
+        // The lexical stage and the dense one (embedding the input, then the graph search) are
+        // independent: with a model they run side by side, one on a scoped thread.
+        let dense_stage = |sem: &Semantic| -> Result<Vec<(u32, f32)>, MatchError> {
+            let q = sem.encoder.embed(&[text], Kind::Query)?.remove(0);
+            sem.dense.search(&q, SHORT_LIST, keep_form, share)
+        };
+        let lexical_stage = || {
+            self.lexical.search(text, SHORT_LIST, |d| {
+                keep_form(self.label_forms[d as usize])
+            })
+        };
+        let (lexical_hits, dense_hits) = match &self.semantic {
+            Some(sem) => std::thread::scope(|scope| {
+                let dense = scope.spawn(|| dense_stage(sem));
+                let lexical = lexical_stage();
+                let dense = dense
+                    .join()
+                    .unwrap_or_else(|_| Err(MatchError::Index("the dense stage panicked".into())));
+                dense.map(|d| (lexical, Some(d)))
+            })?,
+            None => (lexical_stage(), None),
+        };
         let mut scores: HashMap<u32, Scores> = HashMap::new();
-        for (doc, sim) in self.lexical.search(text, SHORT_LIST, |d| {
-            keep_form(self.label_forms[d as usize])
-        }) {
+        for (doc, sim) in lexical_hits {
             let form = self.label_forms[doc as usize];
             let entry = scores.entry(forms[form as usize].concept).or_default();
             if entry.lexical.is_none_or(|(s, _)| sim > s) {
@@ -376,9 +443,7 @@ impl Matcher {
             lexical_floor = 0.0;
         }
         let mut dense_floor = 0.0;
-        if let Some(sem) = &self.semantic {
-            let q = sem.encoder.embed(&[text], Kind::Query)?.remove(0);
-            let hits = sem.dense.search(&q, SHORT_LIST, keep_form)?;
+        if let Some(hits) = dense_hits {
             dense_floor = hits.iter().map(|h| h.1).fold(f32::MAX, f32::min);
             for (form, cos) in hits {
                 let entry = scores.entry(forms[form as usize].concept).or_default();
