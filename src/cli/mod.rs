@@ -445,8 +445,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result<()> {
-    let (fingerprint, modified) = crate::http::fingerprint_dir(path);
     let store = store::open(path)?;
+    // Once open: what the open recovered from the write-ahead log is in table files by now,
+    // so an unchanged store has the fingerprint of its last run.
+    let (fingerprint, modified) = crate::http::fingerprint_dir(path);
     let updates = config.admin_token.is_some();
     let state = actix_web::web::Data::new(crate::http::AppState::new(
         store,

@@ -399,8 +399,12 @@ pub(crate) fn origin(req: &HttpRequest) -> String {
     format!("{}://{}", conn.scheme(), conn.host())
 }
 
-/// A fingerprint of a store folder's files (names and sizes) and their latest change: RocksDB
-/// writes new files for every change, so a changed store has a different fingerprint.
+/// A fingerprint of a store folder's data files (names and sizes) and their latest change:
+/// RocksDB writes new files for every change, so a changed store has a different fingerprint.
+/// What every open rewrites without a change of content (a new manifest, options file and
+/// empty write-ahead log, the info logs) is left out, so that a restart on an unchanged store
+/// keeps its fingerprint (and the caches made for it: entity tags, the label and match
+/// indexes' snapshots).
 pub fn fingerprint_dir(dir: &std::path::Path) -> (u64, SystemTime) {
     use std::hash::{Hash, Hasher};
     let mut entries: Vec<(String, u64, SystemTime)> = std::fs::read_dir(dir)
@@ -415,7 +419,7 @@ pub fn fingerprint_dir(dir: &std::path::Path) -> (u64, SystemTime) {
                 meta.modified().ok()?,
             ))
         })
-        .filter(|(name, _, _)| !name.starts_with("LOG") && name != "LOCK")
+        .filter(|(name, len, _)| is_store_data(name, *len))
         .collect();
     entries.sort();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -428,6 +432,23 @@ pub fn fingerprint_dir(dir: &std::path::Path) -> (u64, SystemTime) {
         .max()
         .unwrap_or(SystemTime::UNIX_EPOCH);
     (hasher.finish(), modified)
+}
+
+/// Whether a file of a store folder holds content (table files, a write-ahead log with
+/// writes in it) rather than what an open rewrites.
+fn is_store_data(name: &str, len: u64) -> bool {
+    const METADATA: [&str; 6] = [
+        "LOG",
+        "LOCK",
+        "CURRENT",
+        "IDENTITY",
+        "MANIFEST-",
+        "OPTIONS-",
+    ];
+    if METADATA.iter().any(|m| name.starts_with(m)) {
+        return false;
+    }
+    !(name.ends_with(".log") && len == 0)
 }
 
 /// The application: routes, body limits, error formats, CORS for reads, request logging.
