@@ -223,8 +223,8 @@ fn fast_first_stage_with_the_shipped_static_model() {
         .unwrap()
         .remove(0);
     let is_occupation = |f: u32| {
-        let form = &matcher.forms.forms[f as usize];
-        Target::Occupations.accepts(&matcher.forms.concepts[form.concept as usize])
+        let form = &matcher.forms().forms[f as usize];
+        Target::Occupations.accepts(&matcher.forms().concepts[form.concept as usize])
     };
     let plain = semantic.dense.search(&q, 6, is_occupation, 1.0).unwrap();
     let filtered = semantic.dense.search(&q, 6, is_occupation, 0.0).unwrap();
@@ -538,4 +538,69 @@ async fn the_home_page_says_how_matching_works() {
     )
     .await;
     assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+}
+
+/// The forms' snapshot is taken at a store version and used only for that version; a write
+/// changes the store's fingerprint (the version `serve` starts from).
+#[test]
+fn forms_snapshot_follows_the_store_version() {
+    let (tmp, dir) = fixture_store();
+    let stamp_open = || {
+        let store = esco_ld::store::open(&dir).unwrap();
+        (setup::stamp(&dir), store)
+    };
+    let (before, store) = stamp_open();
+    let index = tmp.path().join("match");
+    let read = setup::base(&store, &index, Some(&before)).unwrap();
+    assert!(index.join(setup::FORMS_SNAPSHOT).is_file());
+    store
+        .update(&format!(
+            "INSERT DATA {{ GRAPH <http://data.europa.eu/esco/graph/v1.1.1> {{ <{ANALYST}> <http://www.w3.org/2004/02/skos/core#altLabel> \"snapshot canary\"@en }} }}"
+        ))
+        .unwrap();
+    let has_canary =
+        |b: &esco_ld::matching::Base| b.forms.forms.iter().any(|f| f.text == "snapshot canary");
+    // Asked for the version it was taken at, the snapshot is what is read back, whole...
+    let again = setup::base(&store, &index, Some(&before)).unwrap();
+    assert!(!has_canary(&again));
+    assert_eq!(again.forms.forms, read.forms.forms);
+    assert_eq!(again.forms.fingerprint, read.forms.fingerprint);
+    let concepts = |b: &esco_ld::matching::Base| {
+        b.forms
+            .concepts
+            .iter()
+            .map(|c| {
+                let mut preferred: Vec<_> = c.preferred.clone().into_iter().collect();
+                preferred.sort();
+                (
+                    c.iri.clone(),
+                    c.class,
+                    c.schemes.clone(),
+                    c.isco.clone(),
+                    c.codes.clone(),
+                    preferred,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(concepts(&again), concepts(&read));
+    // ...without a version, or at another one, the store is read.
+    assert!(has_canary(&setup::base(&store, &index, None).unwrap()));
+    drop(store);
+    let (after, store) = stamp_open();
+    assert_ne!(after, before, "a write left the fingerprint as it was");
+    assert!(has_canary(
+        &setup::base(&store, &index, Some(&after)).unwrap()
+    ));
+    // A damaged snapshot is not used.
+    let path = index.join(setup::FORMS_SNAPSHOT);
+    assert!(Forms::load(&path, &after).is_some());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&path, bytes).unwrap();
+    assert!(Forms::load(&path, &after).is_none());
+    assert!(has_canary(
+        &setup::base(&store, &index, Some(&after)).unwrap()
+    ));
 }

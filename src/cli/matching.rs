@@ -136,14 +136,17 @@ fn open_matcher(
     model: &ModelArgs,
     scope: &setup::Scope,
 ) -> anyhow::Result<Matcher> {
+    // The store's version before it is opened: the forms' snapshot is used if taken then.
+    let stamp = setup::stamp(&store.store);
     let st = store::open_read_only(&store.store)?;
     let build = if model.staged {
-        setup::staged
+        setup::staged_at
     } else {
-        setup::matcher
+        setup::matcher_at
     };
     let (matcher, report) = build(
         &st,
+        &stamp,
         &setup::index_dir(&store.store),
         &model.choice(),
         scope,
@@ -294,9 +297,11 @@ pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
     if args.model.choice().resolve()?.is_none() {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     }
+    let stamp = setup::stamp(&args.store.store);
     let st = store::open_read_only(&args.store.store)?;
-    let (_, report) = setup::matcher(
+    let (_, report) = setup::matcher_at(
         &st,
+        &stamp,
         &setup::index_dir(&args.store.store),
         &args.model.choice(),
         &setup::Scope::all(),

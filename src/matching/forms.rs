@@ -262,3 +262,170 @@ impl Forms {
             .collect()
     }
 }
+
+/// The snapshot file's first bytes.
+const SNAPSHOT_MAGIC: &[u8] = b"esco-ld forms 1\n";
+
+impl Forms {
+    /// Writes the forms to `path` (replaced atomically), tagged with the store version `stamp`
+    /// they were read at: reading them back takes a second where reading the store takes
+    /// fifteen on the full data.
+    pub fn save(&self, path: &std::path::Path, stamp: &str) -> std::io::Result<()> {
+        let mut out = Vec::with_capacity(64 << 20);
+        out.extend_from_slice(SNAPSHOT_MAGIC);
+        put_str(&mut out, stamp);
+        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        put_len(&mut out, self.concepts.len());
+        for c in &self.concepts {
+            put_str(&mut out, c.iri.as_str());
+            out.push(
+                Class::ALL
+                    .iter()
+                    .position(|(k, _)| *k == c.class)
+                    .unwrap_or(0) as u8,
+            );
+            put_len(&mut out, c.schemes.len());
+            for scheme in &c.schemes {
+                put_str(&mut out, scheme.as_str());
+            }
+            let mut preferred: Vec<(&String, &String)> = c.preferred.iter().collect();
+            preferred.sort();
+            put_len(&mut out, preferred.len());
+            for (lang, text) in preferred {
+                put_str(&mut out, lang);
+                put_str(&mut out, text);
+            }
+            put_str(&mut out, c.isco.as_deref().unwrap_or(""));
+            out.push(u8::from(c.isco.is_some()));
+            put_len(&mut out, c.codes.len());
+            for code in &c.codes {
+                put_str(&mut out, code);
+            }
+        }
+        put_len(&mut out, self.forms.len());
+        for f in &self.forms {
+            out.extend_from_slice(&f.concept.to_le_bytes());
+            out.push(
+                FormKind::ALL
+                    .iter()
+                    .position(|(k, _)| *k == f.kind)
+                    .unwrap_or(0) as u8,
+            );
+            put_str(&mut out, &f.lang);
+            put_str(&mut out, &f.text);
+        }
+        let sum = checksum(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        crate::util::write_atomically(path, |w| std::io::Write::write_all(w, &out))
+    }
+
+    /// The forms saved in `path` if they were read at store version `stamp` (`None` when the
+    /// file is missing, of another version, or damaged).
+    pub fn load(path: &std::path::Path, stamp: &str) -> Option<Self> {
+        let bytes = std::fs::read(path).ok()?;
+        let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+        if checksum(body).to_le_bytes() != sum {
+            return None;
+        }
+        let mut r = Reader(body);
+        if r.take(SNAPSHOT_MAGIC.len())? != SNAPSHOT_MAGIC || r.str()? != stamp {
+            return None;
+        }
+        let fingerprint = u64::from_le_bytes(r.take(8)?.try_into().ok()?);
+        let n = r.len()?;
+        let mut concepts = Vec::with_capacity(n);
+        for _ in 0..n {
+            let iri = NamedNode::new(r.str()?).ok()?;
+            let class = Class::ALL.get(usize::from(r.byte()?))?.0;
+            let schemes = (0..r.len()?)
+                .map(|_| NamedNode::new(r.str()?).ok())
+                .collect::<Option<Vec<_>>>()?;
+            let preferred = (0..r.len()?)
+                .map(|_| Some((r.str()?.to_owned(), r.str()?.to_owned())))
+                .collect::<Option<HashMap<_, _>>>()?;
+            let isco = r.str()?.to_owned();
+            let isco = (r.byte()? == 1).then_some(isco);
+            let codes = (0..r.len()?)
+                .map(|_| r.str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()?;
+            concepts.push(Concept {
+                iri,
+                class,
+                schemes,
+                preferred,
+                isco,
+                codes,
+            });
+        }
+        let n = r.len()?;
+        let mut forms = Vec::with_capacity(n);
+        for _ in 0..n {
+            let concept = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+            if concept as usize >= concepts.len() {
+                return None;
+            }
+            let kind = FormKind::ALL.get(usize::from(r.byte()?))?.0;
+            let lang = r.str()?.to_owned();
+            let text = r.str()?.to_owned();
+            forms.push(Form {
+                concept,
+                text,
+                lang,
+                kind,
+            });
+        }
+        r.0.is_empty().then_some(Self {
+            concepts,
+            forms,
+            fingerprint,
+        })
+    }
+}
+
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_len(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// FNV-1a over 8-byte words: cheap, and enough to tell a damaged file.
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h ^= u64::from_le_bytes(w.try_into().unwrap_or_default());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    for b in words.remainder() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^ bytes.len() as u64
+}
+
+/// Reads a snapshot front to back.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let n = self.len()?;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}

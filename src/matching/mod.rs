@@ -228,8 +228,9 @@ impl Semantic {
     }
 }
 
-/// Matches text against the store's concepts.
-pub struct Matcher {
+/// What every matcher of one store version shares: the surface forms and the lexical index
+/// over their labels (built once, whatever model comes on top).
+pub struct Base {
     /// The surface forms.
     pub forms: Forms,
     /// Form number of each text in the lexical index.
@@ -237,12 +238,52 @@ pub struct Matcher {
     lexical: LexicalIndex,
     /// Description forms by concept.
     descriptions: HashMap<u32, Vec<u32>>,
+    /// Share of the label forms per class and per language.
+    shares: Shares,
+}
+
+impl Base {
+    /// Indexes the labels of `forms`.
+    pub fn new(forms: Forms) -> Self {
+        let label_forms: Vec<u32> = forms
+            .forms
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind.is_label())
+            .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        let lexical = LexicalIndex::build(
+            label_forms
+                .iter()
+                .map(|i| forms.forms[*i as usize].text.as_str()),
+        );
+        let mut descriptions: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (i, f) in forms.forms.iter().enumerate() {
+            if f.kind == FormKind::Description {
+                descriptions
+                    .entry(f.concept)
+                    .or_default()
+                    .push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+        }
+        let shares = Shares::of(&forms, &label_forms);
+        Self {
+            forms,
+            label_forms,
+            lexical,
+            descriptions,
+            shares,
+        }
+    }
+}
+
+/// Matches text against the store's concepts.
+pub struct Matcher {
+    base: std::sync::Arc<Base>,
     /// The model side.
     pub semantic: Option<Semantic>,
     /// The model on the fast stage's short list (while its own index is not built).
     pub short_list: Option<std::sync::Arc<shortlist::ShortList>>,
-    /// Share of the label forms per class and per language.
-    shares: Shares,
 }
 
 /// Shares of the label forms, to estimate how many forms a search's filter accepts.
@@ -290,7 +331,7 @@ impl Shares {
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher")
-            .field("forms", &self.forms.forms.len())
+            .field("forms", &self.base.forms.forms.len())
             .field("semantic", &self.semantic.is_some())
             .finish_non_exhaustive()
     }
@@ -305,37 +346,26 @@ struct Scores {
 impl Matcher {
     /// A lexical matcher over `forms`.
     pub fn lexical(forms: Forms) -> Self {
-        let label_forms: Vec<u32> = forms
-            .forms
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.kind.is_label())
-            .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect();
-        let lexical = LexicalIndex::build(
-            label_forms
-                .iter()
-                .map(|i| forms.forms[*i as usize].text.as_str()),
-        );
-        let mut descriptions: HashMap<u32, Vec<u32>> = HashMap::new();
-        for (i, f) in forms.forms.iter().enumerate() {
-            if f.kind == FormKind::Description {
-                descriptions
-                    .entry(f.concept)
-                    .or_default()
-                    .push(u32::try_from(i).unwrap_or(u32::MAX));
-            }
-        }
-        let shares = Shares::of(&forms, &label_forms);
+        Self::on(std::sync::Arc::new(Base::new(forms)))
+    }
+
+    /// A lexical matcher over the forms and index of `base`.
+    pub fn on(base: std::sync::Arc<Base>) -> Self {
         Self {
-            forms,
-            label_forms,
-            lexical,
-            descriptions,
+            base,
             semantic: None,
             short_list: None,
-            shares,
         }
+    }
+
+    /// The forms and lexical index this matcher stands on.
+    pub fn base(&self) -> &std::sync::Arc<Base> {
+        &self.base
+    }
+
+    /// The surface forms.
+    pub fn forms(&self) -> &Forms {
+        &self.base.forms
     }
 
     /// Adds the model side.
@@ -392,8 +422,8 @@ impl Matcher {
             .language
             .clone()
             .or_else(|| language::detect(text).map(str::to_owned));
-        let concepts = &self.forms.concepts;
-        let forms = &self.forms.forms;
+        let concepts = &self.base.forms.concepts;
+        let forms = &self.base.forms.forms;
         let keep_concept = |c: u32| !exclude(c) && input.target.accepts(&concepts[c as usize]);
         let keep_form = |f: u32| {
             let form = &forms[f as usize];
@@ -404,7 +434,7 @@ impl Matcher {
                 && keep_concept(form.concept)
         };
 
-        let share = self.shares.accepted(input);
+        let share = self.base.shares.accepted(input);
         // The lexical stage and the dense one (embedding the input, then the graph search) are
         // independent: with a model they run side by side, one on a scoped thread.
         let dense_stage = |sem: &Semantic| -> Result<Vec<(u32, f32)>, MatchError> {
@@ -412,8 +442,8 @@ impl Matcher {
             sem.dense.search(&q, SHORT_LIST, keep_form, share)
         };
         let lexical_stage = || {
-            self.lexical.search(text, SHORT_LIST, |d| {
-                keep_form(self.label_forms[d as usize])
+            self.base.lexical.search(text, SHORT_LIST, |d| {
+                keep_form(self.base.label_forms[d as usize])
             })
         };
         let (lexical_hits, dense_hits) = match &self.semantic {
@@ -429,7 +459,7 @@ impl Matcher {
         };
         let mut scores: HashMap<u32, Scores> = HashMap::new();
         for (doc, sim) in lexical_hits {
-            let form = self.label_forms[doc as usize];
+            let form = self.base.label_forms[doc as usize];
             let entry = scores.entry(forms[form as usize].concept).or_default();
             if entry.lexical.is_none_or(|(s, _)| sim > s) {
                 entry.lexical = Some((sim, form));
@@ -535,7 +565,7 @@ impl Matcher {
         };
         candidates.sort_by(order);
         if let Some(short) = &self.short_list {
-            short.rescore(&self.forms, text, lang, TRANSFORMER, &mut candidates)?;
+            short.rescore(&self.base.forms, text, lang, TRANSFORMER, &mut candidates)?;
             candidates.sort_by(order);
         }
         if let (Some(description), Some(sem)) = (&input.description, &self.semantic) {
@@ -596,22 +626,23 @@ impl Matcher {
 
     /// A concept's description in `lang`, else English, else any.
     fn description_of(&self, concept: u32, lang: &str) -> Option<&str> {
-        let ids = self.descriptions.get(&concept)?;
+        let ids = self.base.descriptions.get(&concept)?;
         let pick = |l: &str| {
             ids.iter()
-                .map(|i| &self.forms.forms[*i as usize])
+                .map(|i| &self.base.forms.forms[*i as usize])
                 .find(|f| f.lang == l)
                 .map(|f| f.text.as_str())
         };
         pick(lang).or_else(|| pick("en")).or_else(|| {
             ids.first()
-                .map(|i| self.forms.forms[*i as usize].text.as_str())
+                .map(|i| self.base.forms.forms[*i as usize].text.as_str())
         })
     }
 
     /// Concept number by IRI.
     pub fn concept_index(&self) -> HashMap<&str, u32> {
-        self.forms
+        self.base
+            .forms
             .concepts
             .iter()
             .enumerate()

@@ -11,10 +11,9 @@ use serde::Serialize;
 use usearch::ScalarKind;
 
 use super::dense::Dense;
-use super::forms::Forms;
 use super::setup::{ModelChoice, Scope};
 use super::shortlist::ShortList;
-use super::{MatchError, Matcher, Semantic};
+use super::{Base, MatchError, Matcher, Semantic};
 use crate::embed::Encoder;
 
 /// What the matching side is doing, for `/api/match` and the home page.
@@ -115,7 +114,7 @@ impl MatchService {
         }
         // The same coverage as the matcher it replaces (only new forms get embedded).
         let scope = self.scope.lock().map_err(|_| poisoned())?.clone();
-        let m = self.build(scope.as_ref())?;
+        let m = self.build(self.base(etag)?, scope.as_ref())?;
         self.set(etag, Arc::clone(&m))?;
         Ok(Some(m))
     }
@@ -162,6 +161,22 @@ impl MatchService {
                 fast: false,
             }),
         ];
+        // The forms and the lexical index: read once, shared by every phase.
+        let base = {
+            let Ok(_one) = self.rebuilding.lock() else {
+                return;
+            };
+            match self.base(etag) {
+                Ok(base) => base,
+                Err(e) => {
+                    tracing::error!("cannot read the surface forms: {e}");
+                    if let Ok(mut err) = self.error.lock() {
+                        *err = Some(e.to_string());
+                    }
+                    return;
+                }
+            }
+        };
         for (n, scope) in phases.into_iter().enumerate() {
             if n > 0 && scope.is_none() {
                 continue;
@@ -175,7 +190,7 @@ impl MatchService {
             let Ok(_one) = self.rebuilding.lock() else {
                 return;
             };
-            match self.build(scope.as_ref()) {
+            match self.build(Arc::clone(&base), scope.as_ref()) {
                 Ok(m) => {
                     tracing::info!(
                         method = m.method(),
@@ -198,9 +213,14 @@ impl MatchService {
         }
     }
 
-    fn build(&self, phase: Option<&Phase>) -> Result<Arc<Matcher>, MatchError> {
-        let forms = Forms::read(&self.store)?;
-        let matcher = Matcher::lexical(forms);
+    /// The forms of store version `etag` with their lexical index (from the snapshot beside
+    /// the index when it was taken at that version).
+    fn base(&self, etag: &str) -> Result<Arc<Base>, MatchError> {
+        super::setup::base(&self.store, &self.index_dir, Some(etag))
+    }
+
+    fn build(&self, base: Arc<Base>, phase: Option<&Phase>) -> Result<Arc<Matcher>, MatchError> {
+        let matcher = Matcher::on(base);
         let Some(Phase { scope, fast }) = phase else {
             return Ok(Arc::new(matcher));
         };
@@ -216,11 +236,11 @@ impl MatchService {
             self.done.store(done, Ordering::Relaxed);
             self.total.store(total, Ordering::Relaxed);
         };
-        let concepts = &matcher.forms.concepts;
+        let concepts = &matcher.forms().concepts;
         let (dense, report) = Dense::open(
             &self.index_dir,
             &scope.tag(),
-            &matcher.forms,
+            matcher.forms(),
             &|f| scope.includes(concepts, f),
             &encoder,
             ScalarKind::F16,

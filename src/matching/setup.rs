@@ -10,7 +10,9 @@ use usearch::ScalarKind;
 use super::dense::{BuildReport, Dense};
 use super::forms::Forms;
 use super::shortlist::ShortList;
-use super::{MatchError, Matcher, Semantic, Target};
+use std::sync::Arc;
+
+use super::{Base, MatchError, Matcher, Semantic, Target};
 use crate::embed::{Encoder, DEFAULT_MODEL_DIR};
 
 /// Which model to use.
@@ -160,6 +162,54 @@ impl Scope {
     }
 }
 
+/// The surface forms as last read, with the store version they were read at.
+pub const FORMS_SNAPSHOT: &str = "forms.snapshot";
+
+/// The store version a snapshot of the forms is tagged with: the service's tag for a store
+/// with no write since it was opened (the content of the store's folder; `serve` takes it
+/// once the store is open, after the open has put what the write-ahead log held into table
+/// files).
+pub fn stamp(store_dir: &Path) -> String {
+    let (fingerprint, modified) = crate::http::fingerprint_dir(store_dir);
+    crate::http::Version::new(fingerprint, modified).content_tag()
+}
+
+/// The surface forms of `store` with their lexical index. With the store version `stamp`, the
+/// snapshot in `index` is used when it was taken at that version (reading it takes a second
+/// where reading the store takes fifteen on the full data), else replaced after the store is
+/// read.
+pub fn base(store: &Store, index: &Path, stamp: Option<&str>) -> Result<Arc<Base>, MatchError> {
+    let started = Instant::now();
+    let path = index.join(FORMS_SNAPSHOT);
+    let snapshot = stamp.and_then(|s| Forms::load(&path, s));
+    let from_snapshot = snapshot.is_some();
+    let forms = match snapshot {
+        Some(forms) => forms,
+        None => {
+            let forms = Forms::read(store)?;
+            if let Some(stamp) = stamp {
+                // Only a cache: a failure costs the next start the read, nothing else.
+                if let Err(e) =
+                    std::fs::create_dir_all(index).and_then(|()| forms.save(&path, stamp))
+                {
+                    tracing::warn!("cannot save {}: {e}", path.display());
+                }
+            }
+            forms
+        }
+    };
+    let read = started.elapsed().as_secs_f64();
+    let base = Arc::new(Base::new(forms));
+    tracing::info!(
+        forms = base.forms.forms.len(),
+        from_snapshot,
+        read_seconds = read,
+        seconds = started.elapsed().as_secs_f64(),
+        "surface forms and lexical index ready"
+    );
+    Ok(base)
+}
+
 /// Builds the matcher for `store`; `index` is the folder of the side-index, `scope` what its
 /// dense part covers.
 pub fn matcher(
@@ -170,13 +220,51 @@ pub fn matcher(
     progress: &dyn Fn(usize, usize),
 ) -> Result<(Matcher, SetupReport), MatchError> {
     let started = Instant::now();
-    let forms = Forms::read(store)?;
+    matcher_on(
+        base(store, index, None)?,
+        started,
+        index,
+        model,
+        scope,
+        progress,
+    )
+}
+
+/// [`matcher`] on forms read at store version `stamp`, from the snapshot when it was taken
+/// then.
+pub fn matcher_at(
+    store: &Store,
+    stamp: &str,
+    index: &Path,
+    model: &ModelChoice,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Matcher, SetupReport), MatchError> {
+    let started = Instant::now();
+    matcher_on(
+        base(store, index, Some(stamp))?,
+        started,
+        index,
+        model,
+        scope,
+        progress,
+    )
+}
+
+fn matcher_on(
+    base: Arc<Base>,
+    started: Instant,
+    index: &Path,
+    model: &ModelChoice,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Matcher, SetupReport), MatchError> {
     let mut report = SetupReport {
-        forms: forms.forms.len(),
-        concepts: forms.concepts.len(),
+        forms: base.forms.forms.len(),
+        concepts: base.forms.concepts.len(),
         ..SetupReport::default()
     };
-    let matcher = Matcher::lexical(forms);
+    let matcher = Matcher::on(base);
     report.lexical_seconds = started.elapsed().as_secs_f64();
     let Some(dir) = model.resolve()? else {
         return Ok((matcher, report));
@@ -185,12 +273,12 @@ pub fn matcher(
     let encoder = Encoder::load(&dir)?;
     report.model = Some(dir.display().to_string());
     report.model_seconds = loaded.elapsed().as_secs_f64();
-    let concepts = &matcher.forms.concepts;
+    let concepts = &matcher.forms().concepts;
     let include = |f: &super::forms::Form| scope.includes(concepts, f);
     let (dense, built) = Dense::open(
         index,
         &scope.tag(),
-        &matcher.forms,
+        matcher.forms(),
         &include,
         &encoder,
         ScalarKind::F16,
@@ -215,6 +303,29 @@ pub fn staged(
     scope: &Scope,
     progress: &dyn Fn(usize, usize),
 ) -> Result<(Matcher, SetupReport), MatchError> {
+    staged_inner(store, None, index, model, scope, progress)
+}
+
+/// [`staged`] on forms read at store version `stamp`, from the snapshot when it was taken then.
+pub fn staged_at(
+    store: &Store,
+    stamp: &str,
+    index: &Path,
+    model: &ModelChoice,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Matcher, SetupReport), MatchError> {
+    staged_inner(store, Some(stamp), index, model, scope, progress)
+}
+
+fn staged_inner(
+    store: &Store,
+    stamp: Option<&str>,
+    index: &Path,
+    model: &ModelChoice,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Matcher, SetupReport), MatchError> {
     let Some(dir) = model.resolve()? else {
         return Err(MatchError::Input(
             "the staged matcher needs a model (run `esco-ld model install` or give --model)".into(),
@@ -226,8 +337,15 @@ pub fn staged(
             crate::embed::FAST_MODEL_DIR
         ))
     })?;
-    let (matcher, mut report) =
-        self::matcher(store, index, &ModelChoice::Dir(fast), scope, progress)?;
+    let started = Instant::now();
+    let (matcher, mut report) = matcher_on(
+        base(store, index, stamp)?,
+        started,
+        index,
+        &ModelChoice::Dir(fast),
+        scope,
+        progress,
+    )?;
     let loaded = Instant::now();
     let encoder = Encoder::load(&dir)?;
     report.model_seconds += loaded.elapsed().as_secs_f64();

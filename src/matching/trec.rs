@@ -135,7 +135,7 @@ impl Collection {
             let (dense, _) = super::dense::Dense::open(
                 work,
                 "trec",
-                &matcher.forms,
+                matcher.forms(),
                 &|_| true,
                 &encoder,
                 usearch::ScalarKind::F16,
