@@ -170,11 +170,12 @@ fn main() -> anyhow::Result<()> {
     let scope = bench_scope()?;
     let index_dir = setup::index_dir(&store_path);
     let t = Instant::now();
-    let (matcher, report) = setup::matcher(&store, &index_dir, &model, &scope, &|d, n| {
-        if d % 6400 < 64 {
-            eprint!("\r  embedding {d}/{n}   ");
-        }
-    })?;
+    let (matcher, report) =
+        setup::matcher_at(&store, &stamp, &index_dir, &model, &scope, &|d, n| {
+            if d % 6400 < 64 {
+                eprint!("\r  embedding {d}/{n}   ");
+            }
+        })?;
     let dense = report.dense.clone().unwrap_or_default();
     println!(
         "side-index open ({})  {:8.1} s  ({} forms; {} texts embedded in {:.1} s{}; {} added to the graph)",
@@ -214,9 +215,10 @@ fn main() -> anyhow::Result<()> {
     );
     drop(fresh);
     let t = Instant::now();
-    let (_again, again) = setup::matcher(&store, &index_dir, &model, &scope, &|_, _| {})?;
+    let (_again, again) =
+        setup::matcher_at(&store, &stamp, &index_dir, &model, &scope, &|_, _| {})?;
     println!(
-        "restart (forms, lexical, model, index) {:5.1} s  (lexical {:.1} s, model {:.1} s, index {:.1} s)",
+        "restart (forms, lexical, model, index) {:5.1} s  (forms from their snapshot + lexical {:.1} s, model {:.1} s, index {:.1} s)",
         t.elapsed().as_secs_f64(),
         again.lexical_seconds,
         again.model_seconds,
