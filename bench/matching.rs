@@ -106,9 +106,9 @@ fn main() -> anyhow::Result<()> {
     // The store's version, as the service tags the snapshot of the forms it reads.
     let stamp = setup::stamp(&store_path);
     let t = Instant::now();
-    let (fast_matcher, report) = setup::matcher_at(
+    let (fast_matcher, report) = setup::matcher(
         &store,
-        &stamp,
+        Some(&stamp),
         scratch_fast.path(),
         &fast,
         &Scope::all(),
@@ -126,9 +126,9 @@ fn main() -> anyhow::Result<()> {
         built.seconds - built.embed_seconds
     );
     let t = Instant::now();
-    let (_, again) = setup::matcher_at(
+    let (_, again) = setup::matcher(
         &store,
-        &stamp,
+        Some(&stamp),
         scratch_fast.path(),
         &fast,
         &Scope::all(),
@@ -154,6 +154,7 @@ fn main() -> anyhow::Result<()> {
     // embeds the candidates' texts, the second finds them in the short-list cache.
     let (staged, _) = setup::staged(
         &store,
+        Some(&stamp),
         scratch_fast.path(),
         &model,
         &Scope::all(),
@@ -171,7 +172,7 @@ fn main() -> anyhow::Result<()> {
     let index_dir = setup::index_dir(&store_path);
     let t = Instant::now();
     let (matcher, report) =
-        setup::matcher_at(&store, &stamp, &index_dir, &model, &scope, &|d, n| {
+        setup::matcher(&store, Some(&stamp), &index_dir, &model, &scope, &|d, n| {
             if d % 6400 < 64 {
                 eprint!("\r  embedding {d}/{n}   ");
             }
@@ -216,7 +217,7 @@ fn main() -> anyhow::Result<()> {
     drop(fresh);
     let t = Instant::now();
     let (_again, again) =
-        setup::matcher_at(&store, &stamp, &index_dir, &model, &scope, &|_, _| {})?;
+        setup::matcher(&store, Some(&stamp), &index_dir, &model, &scope, &|_, _| {})?;
     println!(
         "restart (forms, lexical, model, index) {:5.1} s  (forms from their snapshot + lexical {:.1} s, model {:.1} s, index {:.1} s)",
         t.elapsed().as_secs_f64(),

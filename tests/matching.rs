@@ -29,6 +29,15 @@ fn input(text: &str, target: Target) -> Input {
 }
 
 /// The installed model, when there is one (see tests/model.rs for the rule).
+/// The matcher over every label of `store`, its side-index in `index`.
+fn open_all(
+    store: &oxigraph::store::Store,
+    index: &std::path::Path,
+    model: &ModelChoice,
+) -> (Matcher, setup::SetupReport) {
+    setup::matcher(store, None, index, model, &setup::Scope::all(), &|_, _| {}).unwrap()
+}
+
 fn model() -> ModelChoice {
     let dir = std::env::var_os("ESCO_LD_MODEL").map_or_else(
         || {
@@ -194,8 +203,7 @@ fn fast_first_stage_with_the_shipped_static_model() {
     let (tmp, dir) = fixture_store();
     let store = esco_ld::store::open(&dir).unwrap();
     let index = tmp.path().join("match");
-    let (matcher, report) =
-        setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let (matcher, report) = open_all(&store, &index, &fast);
     let built = report.dense.unwrap();
     assert!(
         built.embedded > 0 && built.added == built.forms,
@@ -236,8 +244,7 @@ fn fast_first_stage_with_the_shipped_static_model() {
     assert!(plain.windows(2).all(|w| w[0].1 >= w[1].1), "{plain:?}");
     assert_eq!(plain[..], filtered[..plain.len()]);
     // Reopened: nothing embedded, nothing added.
-    let (_, again) =
-        setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let (_, again) = open_all(&store, &index, &fast);
     let again = again.dense.unwrap();
     assert_eq!((again.embedded, again.added, again.removed), (0, 0, 0));
     assert_eq!(again.forms, built.forms);
@@ -247,8 +254,7 @@ fn fast_first_stage_with_the_shipped_static_model() {
             "INSERT DATA {{ GRAPH <http://data.europa.eu/esco/graph/v1.1.1> {{ <{ANALYST}> <http://www.w3.org/2004/02/skos/core#altLabel> \"quantum ledger whisperer\"@en }} }}"
         ))
         .unwrap();
-    let (matcher, after) =
-        setup::matcher(&store, &index, &fast, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let (matcher, after) = open_all(&store, &index, &fast);
     let after = after.dense.unwrap();
     assert_eq!((after.embedded, after.added, after.removed), (1, 1, 0));
     let found = matcher
@@ -266,6 +272,7 @@ fn staged_matching_with_the_installed_model() {
     // Without a model there is nothing to re-score with.
     let err = setup::staged(
         &store,
+        None,
         &index,
         &ModelChoice::None,
         &setup::Scope::all(),
@@ -277,8 +284,15 @@ fn staged_matching_with_the_installed_model() {
     if matches!(model, ModelChoice::None) {
         return;
     }
-    let (matcher, _) =
-        setup::staged(&store, &index, &model, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let (matcher, _) = setup::staged(
+        &store,
+        None,
+        &index,
+        &model,
+        &setup::Scope::all(),
+        &|_, _| {},
+    )
+    .unwrap();
     assert_eq!(matcher.method(), "staged");
     let found = matcher
         .search(&input("Softwareentwickler", Target::Occupations))
@@ -317,8 +331,7 @@ fn hybrid_matching_with_the_installed_model() {
     let (tmp, dir) = fixture_store();
     let store = esco_ld::store::open(&dir).unwrap();
     let index = tmp.path().join("match");
-    let (matcher, report) =
-        setup::matcher(&store, &index, &model, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let (matcher, report) = open_all(&store, &index, &model);
     let dense = report.dense.unwrap();
     assert!(dense.embedded > 0 && dense.added > 0);
     assert_eq!(matcher.method(), "hybrid");
@@ -351,8 +364,7 @@ fn hybrid_matching_with_the_installed_model() {
     assert!(!nurse_first, "{found:?}");
     // A restart reuses the vectors and the graph.
     drop(matcher);
-    let (_, again) =
-        setup::matcher(&store, &index, &model, &setup::Scope::all(), &|_, _| {}).unwrap();
+    let (_, again) = open_all(&store, &index, &model);
     let again = again.dense.unwrap();
     assert_eq!((again.embedded, again.added, again.removed), (0, 0, 0));
     assert_eq!(again.forms, dense.forms);

@@ -212,6 +212,7 @@ pub fn run_map(command: MapCommand) -> anyhow::Result<ExitCode> {
             };
             let (matcher, setup_report) = setup::matcher(
                 &st,
+                None,
                 &setup::index_dir(&store.store),
                 &model.choice(),
                 &scope,

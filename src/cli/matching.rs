@@ -140,13 +140,13 @@ fn open_matcher(
     let stamp = setup::stamp(&store.store);
     let st = store::open_read_only(&store.store)?;
     let build = if model.staged {
-        setup::staged_at
+        setup::staged
     } else {
-        setup::matcher_at
+        setup::matcher
     };
     let (matcher, report) = build(
         &st,
-        &stamp,
+        Some(&stamp),
         &setup::index_dir(&store.store),
         &model.choice(),
         scope,
@@ -299,9 +299,9 @@ pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
     }
     let stamp = setup::stamp(&args.store.store);
     let st = store::open_read_only(&args.store.store)?;
-    let (_, report) = setup::matcher_at(
+    let (_, report) = setup::matcher(
         &st,
-        &stamp,
+        Some(&stamp),
         &setup::index_dir(&args.store.store),
         &args.model.choice(),
         &setup::Scope::all(),

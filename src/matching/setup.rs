@@ -211,9 +211,11 @@ pub fn base(store: &Store, index: &Path, stamp: Option<&str>) -> Result<Arc<Base
 }
 
 /// Builds the matcher for `store`; `index` is the folder of the side-index, `scope` what its
-/// dense part covers.
+/// dense part covers. With the store version `stamp`, the forms come from their snapshot when
+/// it was taken then (see [`base`]).
 pub fn matcher(
     store: &Store,
+    stamp: Option<&str>,
     index: &Path,
     model: &ModelChoice,
     scope: &Scope,
@@ -221,28 +223,7 @@ pub fn matcher(
 ) -> Result<(Matcher, SetupReport), MatchError> {
     let started = Instant::now();
     matcher_on(
-        base(store, index, None)?,
-        started,
-        index,
-        model,
-        scope,
-        progress,
-    )
-}
-
-/// [`matcher`] on forms read at store version `stamp`, from the snapshot when it was taken
-/// then.
-pub fn matcher_at(
-    store: &Store,
-    stamp: &str,
-    index: &Path,
-    model: &ModelChoice,
-    scope: &Scope,
-    progress: &dyn Fn(usize, usize),
-) -> Result<(Matcher, SetupReport), MatchError> {
-    let started = Instant::now();
-    matcher_on(
-        base(store, index, Some(stamp))?,
+        base(store, index, stamp)?,
         started,
         index,
         model,
@@ -297,28 +278,6 @@ fn matcher_on(
 /// The staged matcher: the fast first stage (the shipped static model over the labels `scope`
 /// covers) with `model` re-scoring its short list, for when the model's own index is not built.
 pub fn staged(
-    store: &Store,
-    index: &Path,
-    model: &ModelChoice,
-    scope: &Scope,
-    progress: &dyn Fn(usize, usize),
-) -> Result<(Matcher, SetupReport), MatchError> {
-    staged_inner(store, None, index, model, scope, progress)
-}
-
-/// [`staged`] on forms read at store version `stamp`, from the snapshot when it was taken then.
-pub fn staged_at(
-    store: &Store,
-    stamp: &str,
-    index: &Path,
-    model: &ModelChoice,
-    scope: &Scope,
-    progress: &dyn Fn(usize, usize),
-) -> Result<(Matcher, SetupReport), MatchError> {
-    staged_inner(store, Some(stamp), index, model, scope, progress)
-}
-
-fn staged_inner(
     store: &Store,
     stamp: Option<&str>,
     index: &Path,
