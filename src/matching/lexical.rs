@@ -77,17 +77,38 @@ pub struct LexicalIndex {
 impl LexicalIndex {
     /// Indexes `texts` (their position is their number).
     pub fn build<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
-        let per_text: Vec<HashMap<u64, u16>> = texts.map(trigrams).collect();
+        // The texts' grams, one slice of the texts per core; then numbered in text order.
+        let texts: Vec<&str> = texts.collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = texts.len().div_ceil(threads).max(1);
+        let mut per_text: Vec<Vec<(u64, u16)>> = std::thread::scope(|scope| {
+            let parts: Vec<_> = texts
+                .chunks(per_thread)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|t| trigrams(t).into_iter().collect::<Vec<_>>())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
         let mut grams: HashMap<u64, u32> = HashMap::new();
         let mut df: Vec<u32> = Vec::new();
-        for t in &per_text {
-            for g in t.keys() {
+        for t in &mut per_text {
+            for (g, _) in t.iter_mut() {
                 let next = u32::try_from(grams.len()).unwrap_or(u32::MAX);
                 let id = *grams.entry(*g).or_insert(next);
                 if id as usize == df.len() {
                     df.push(0);
                 }
                 df[id as usize] += 1;
+                // From here on the gram's number.
+                *g = u64::from(id);
             }
         }
         let n = per_text.len().max(1) as f32;
@@ -105,7 +126,7 @@ impl LexicalIndex {
         for (i, t) in per_text.iter().enumerate() {
             let mut norm = 0.0f32;
             for (g, tf) in t {
-                let id = grams[g] as usize;
+                let id = *g as usize;
                 postings[fill[id] as usize] = (u32::try_from(i).unwrap_or(u32::MAX), *tf);
                 fill[id] += 1;
                 let w = f32::from(*tf) * idf[id];
