@@ -358,11 +358,6 @@ impl Matcher {
         }
     }
 
-    /// The forms and lexical index this matcher stands on.
-    pub fn base(&self) -> &std::sync::Arc<Base> {
-        &self.base
-    }
-
     /// The surface forms.
     pub fn forms(&self) -> &Forms {
         &self.base.forms
