@@ -2,6 +2,7 @@
 //! model is at hand the encoder and the dense side-index (kept in `STORE.match/`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use oxigraph::store::Store;
@@ -10,8 +11,6 @@ use usearch::ScalarKind;
 use super::dense::{BuildReport, Dense};
 use super::forms::Forms;
 use super::shortlist::ShortList;
-use std::sync::Arc;
-
 use super::{Base, MatchError, Matcher, Semantic, Target};
 use crate::embed::{Encoder, DEFAULT_MODEL_DIR};
 
@@ -222,24 +221,7 @@ pub fn matcher(
     progress: &dyn Fn(usize, usize),
 ) -> Result<(Matcher, SetupReport), MatchError> {
     let started = Instant::now();
-    matcher_on(
-        base(store, index, stamp)?,
-        started,
-        index,
-        model,
-        scope,
-        progress,
-    )
-}
-
-fn matcher_on(
-    base: Arc<Base>,
-    started: Instant,
-    index: &Path,
-    model: &ModelChoice,
-    scope: &Scope,
-    progress: &dyn Fn(usize, usize),
-) -> Result<(Matcher, SetupReport), MatchError> {
+    let base = base(store, index, stamp)?;
     let mut report = SetupReport {
         forms: base.forms.forms.len(),
         concepts: base.forms.concepts.len(),
@@ -268,7 +250,7 @@ fn matcher_on(
     report.dense = Some(built);
     Ok((
         matcher.with_semantic(Semantic {
-            encoder: std::sync::Arc::new(encoder),
+            encoder: Arc::new(encoder),
             dense,
         }),
         report,
@@ -296,10 +278,9 @@ pub fn staged(
             crate::embed::FAST_MODEL_DIR
         ))
     })?;
-    let started = Instant::now();
-    let (matcher, mut report) = matcher_on(
-        base(store, index, stamp)?,
-        started,
+    let (matcher, mut report) = self::matcher(
+        store,
+        stamp,
         index,
         &ModelChoice::Dir(fast),
         scope,
@@ -308,6 +289,6 @@ pub fn staged(
     let loaded = Instant::now();
     let encoder = Encoder::load(&dir)?;
     report.model_seconds += loaded.elapsed().as_secs_f64();
-    let short = ShortList::open(index, std::sync::Arc::new(encoder))?;
-    Ok((matcher.with_short_list(std::sync::Arc::new(short)), report))
+    let short = ShortList::open(index, Arc::new(encoder))?;
+    Ok((matcher.with_short_list(Arc::new(short)), report))
 }
