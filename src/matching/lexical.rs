@@ -69,7 +69,8 @@ pub struct LexicalIndex {
     offsets: Vec<u32>,
     postings: Vec<(u32, u16)>,
     idf: Vec<f32>,
-    norms: Vec<f32>,
+    /// Number of texts.
+    texts: usize,
     /// `1 / norm` per text (0 for a text without grams), padded with zeros to whole blocks.
     inverse_norms: Vec<f32>,
 }
@@ -145,19 +146,19 @@ impl LexicalIndex {
             offsets,
             postings,
             idf,
-            norms,
+            texts: norms.len(),
             inverse_norms,
         }
     }
 
     /// Number of texts.
     pub fn len(&self) -> usize {
-        self.norms.len()
+        self.texts
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.norms.is_empty()
+        self.texts == 0
     }
 
     fn weights(&self, text: &str) -> (Vec<(usize, f32)>, f32) {
