@@ -21,10 +21,11 @@ pub fn fold(text: &str) -> String {
     }
 }
 
-/// The trigrams of a text with their counts, as hashes.
-pub fn trigrams(text: &str) -> HashMap<u64, u16> {
+/// The trigrams of a text with their counts, as hashes, in hash order (so that sums over them
+/// are made in one order, and identical texts score identically, run after run).
+pub fn trigrams(text: &str) -> Vec<(u64, u16)> {
     let folded = fold(text);
-    let mut out: HashMap<u64, u16> = HashMap::new();
+    let mut hashes: Vec<u64> = Vec::with_capacity(folded.len() + 2);
     let mut window: Vec<char> = Vec::with_capacity(32);
     for word in folded
         .split(|c: char| !c.is_alphanumeric())
@@ -40,8 +41,15 @@ pub fn trigrams(text: &str) -> HashMap<u64, u16> {
                 h ^= u64::from(*c);
                 h = h.wrapping_mul(0x0100_0000_01b3);
             }
-            let n = out.entry(h).or_default();
-            *n = n.saturating_add(1);
+            hashes.push(h);
+        }
+    }
+    hashes.sort_unstable();
+    let mut out: Vec<(u64, u16)> = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        match out.last_mut() {
+            Some((last, n)) if *last == h => *n = n.saturating_add(1),
+            _ => out.push((h, 1)),
         }
     }
     out
@@ -88,7 +96,7 @@ impl LexicalIndex {
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|t| trigrams(t).into_iter().collect::<Vec<_>>())
+                            .map(|t| trigrams(t))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -318,6 +326,26 @@ mod tests {
         assert_eq!(hits[0].0, 3);
         assert!(index.search("zzzz", 3, |_| true).is_empty());
         assert!((index.similarity("baker", "Baker") - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn identical_texts_score_the_same_bits() {
+        // Many distinct trigrams, so that any order-dependence of the float sums shows.
+        let text = "technical director of international freight forwarding operations";
+        let texts = [text, "nurse", "freight forwarder", text, "director"];
+        let index = LexicalIndex::build(texts.iter().copied());
+        let hits = index.search("international freight operations director", 5, |_| true);
+        let score = |d: u32| hits.iter().find(|h| h.0 == d).map(|h| h.1.to_bits());
+        assert!(score(0).is_some(), "{hits:?}");
+        assert_eq!(score(0), score(3), "{hits:?}");
+        // Ties are ordered by number.
+        let first = hits.iter().position(|h| h.0 == 0);
+        let second = hits.iter().position(|h| h.0 == 3);
+        assert_eq!(second, first.map(|p| p + 1), "{hits:?}");
+        let grams = trigrams("abc abc");
+        assert!(grams.windows(2).all(|w| w[0].0 < w[1].0), "{grams:?}");
+        assert_eq!(grams.len(), 3);
+        assert_eq!(grams.iter().map(|g| u32::from(g.1)).sum::<u32>(), 6);
     }
 
     #[test]
