@@ -160,6 +160,28 @@ fn evaluation_on_the_fixture_crosswalk() {
     assert!(o.queries > 0 && o.queries + report.skipped <= queries.len());
     assert!(o.mrr > 0.3 && o.mrr <= 1.0, "{o:?}");
     assert!(o.top_1 <= o.top_2 && o.top_2 <= o.top_3 && o.top_10 <= o.top_30);
+    // Every counted query's outcome, agreeing with the figures.
+    assert_eq!(report.ranked.len(), o.queries);
+    let firsts = report.ranked.iter().filter(|r| r.rank == Some(1)).count();
+    assert!((firsts as f64 / o.queries as f64 - o.top_1).abs() < 1e-9);
+    for r in &report.ranked {
+        if let Some(rank) = r.rank {
+            assert!(r.gold.contains(&r.found[rank - 1]), "{r:?}");
+            assert!(r.found[..rank - 1].iter().all(|u| !r.gold.contains(u)));
+        } else {
+            assert!(r.found.iter().all(|u| !r.gold.contains(u)), "{r:?}");
+        }
+    }
+    let mut tsv = Vec::new();
+    report.write_ranks(&mut tsv).unwrap();
+    let tsv = String::from_utf8(tsv).unwrap();
+    let lines: Vec<&str> = tsv.lines().collect();
+    assert_eq!(lines[0], "id\ttext\trank\tgold\tfound");
+    assert_eq!(lines.len(), o.queries + 1);
+    assert!(
+        lines[1..].iter().all(|l| l.split('\t').count() == 5),
+        "{tsv}"
+    );
     // Per relation: only the queries with such a gold answer.
     let per: usize = report.by_relation.values().map(|f| f.queries).sum();
     assert!(per >= o.queries);

@@ -89,6 +89,9 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Also write every query's outcome to this file (TSV: id, text, rank, gold, found).
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    ranks: Option<PathBuf>,
 }
 
 /// `esco-ld eval-trec`.
@@ -108,6 +111,9 @@ pub struct EvalTrecArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Also write every query's outcome to this file (TSV: id, text, rank, gold, found).
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    ranks: Option<PathBuf>,
 }
 
 pub(super) fn progress_bar(what: &'static str) -> impl Fn(usize, usize) {
@@ -238,6 +244,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
         language: Some(language).filter(|l| crate::matching::language::valid_tag(l)),
     };
     let report = eval::evaluate(&matcher, &queries, &options, &progress_bar("matching"))?;
+    write_ranks(&report, args.ranks.as_deref())?;
     print_report(&report, args.json)
 }
 
@@ -255,7 +262,15 @@ pub fn run_eval_trec(args: EvalTrecArgs) -> anyhow::Result<ExitCode> {
     )?;
     let report = collection.evaluate(&matcher, &progress_bar("matching"))?;
     let _ = std::fs::remove_dir_all(&work);
+    write_ranks(&report, args.ranks.as_deref())?;
     print_report(&report, args.json)
+}
+
+/// Writes the per-query outcomes (`--ranks`), whole or not at all.
+fn write_ranks(report: &eval::Report, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    crate::util::write_atomically(path, |out| report.write_ranks(out))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn print_report(report: &eval::Report, json: bool) -> anyhow::Result<ExitCode> {

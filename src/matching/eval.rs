@@ -143,6 +143,50 @@ pub struct Report {
     pub method: String,
     /// Queries whose gold answers are all unknown to the store (left out).
     pub skipped: usize,
+    /// Every counted query's outcome, in the order of the queries.
+    #[serde(skip)]
+    pub ranked: Vec<Ranked>,
+}
+
+/// One query's outcome.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// The query's ID.
+    pub id: String,
+    /// Its title.
+    pub text: String,
+    /// Rank of the first gold answer (counted relations), if in the list.
+    pub rank: Option<usize>,
+    /// The gold answers counted.
+    pub gold: Vec<String>,
+    /// The ranked list.
+    pub found: Vec<String>,
+}
+
+impl Report {
+    /// Writes the outcome of every query as TSV: `id`, `text`, `rank` (empty when no gold
+    /// answer is in the list), the gold URIs and the first three found (space-separated).
+    pub fn write_ranks(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(out, "id\ttext\trank\tgold\tfound")?;
+        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        for r in &self.ranked {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                clean(&r.id),
+                clean(&r.text),
+                r.rank.map(|r| r.to_string()).unwrap_or_default(),
+                r.gold.join(" "),
+                r.found
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Options of a crosswalk evaluation.
@@ -201,12 +245,24 @@ pub fn evaluate(
         ranked.iter().position(|u| gold(u)).map(|p| p + 1)
     };
     let mut overall = Vec::new();
+    let mut outcomes = Vec::new();
     let mut by_relation: HashMap<MatchKind, Vec<Option<usize>>> = HashMap::new();
     for (ranked, q) in &rows {
         let counts = |k: &MatchKind| options.relations.is_empty() || options.relations.contains(k);
-        overall.push(rank(ranked, &|u| {
-            q.gold.iter().any(|(g, k)| g == u && counts(k))
-        }));
+        let first = rank(ranked, &|u| q.gold.iter().any(|(g, k)| g == u && counts(k)));
+        overall.push(first);
+        outcomes.push(Ranked {
+            id: q.id.clone(),
+            text: q.text.clone(),
+            rank: first,
+            gold: q
+                .gold
+                .iter()
+                .filter(|(_, k)| counts(k))
+                .map(|(g, _)| g.clone())
+                .collect(),
+            found: ranked.clone(),
+        });
         for kind in MatchKind::ALL.into_iter().filter(counts) {
             if q.gold.iter().any(|(_, k)| *k == kind) {
                 by_relation
@@ -231,6 +287,7 @@ pub fn evaluate(
             .collect(),
         method: matcher.method().to_owned(),
         skipped,
+        ranked: outcomes,
     })
 }
 

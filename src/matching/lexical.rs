@@ -94,11 +94,7 @@ impl LexicalIndex {
             let parts: Vec<_> = texts
                 .chunks(per_thread)
                 .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|t| trigrams(t))
-                            .collect::<Vec<_>>()
-                    })
+                    scope.spawn(move || part.iter().map(|t| trigrams(t)).collect::<Vec<_>>())
                 })
                 .collect();
             parts

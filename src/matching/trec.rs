@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use oxigraph::model::NamedNode;
 
-use super::eval::{Figures, Report};
+use super::eval::{Figures, Ranked, Report};
 use super::forms::{Class, Concept, Form, FormKind, Forms};
 use super::setup::ModelChoice;
 use super::{Input, MatchError, Matcher, Semantic, Target};
@@ -163,6 +163,7 @@ impl Collection {
             .collect();
         let started = Instant::now();
         let mut ranks = Vec::new();
+        let mut ranked = Vec::new();
         let judged: Vec<&(String, String)> = self
             .queries
             .iter()
@@ -178,13 +179,26 @@ impl Collection {
                 label_language: None,
             })?;
             let relevant = &self.qrels[q];
-            ranks.push(
-                found
-                    .candidates
-                    .iter()
-                    .position(|c| doc_of.get(&c.uri).is_some_and(|d| relevant.contains(*d)))
-                    .map(|p| p + 1),
-            );
+            let docs: Vec<String> = found
+                .candidates
+                .iter()
+                .filter_map(|c| doc_of.get(&c.uri).map(|d| (*d).to_owned()))
+                .collect();
+            let rank = found
+                .candidates
+                .iter()
+                .position(|c| doc_of.get(&c.uri).is_some_and(|d| relevant.contains(*d)))
+                .map(|p| p + 1);
+            ranks.push(rank);
+            let mut gold: Vec<String> = relevant.iter().map(ToString::to_string).collect();
+            gold.sort();
+            ranked.push(Ranked {
+                id: q.clone(),
+                text: text.clone(),
+                rank,
+                gold,
+                found: docs,
+            });
             progress(n + 1, judged.len());
         }
         let rate = ranks.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
@@ -193,6 +207,7 @@ impl Collection {
             by_relation: BTreeMap::new(),
             method: matcher.method().to_owned(),
             skipped: self.queries.len() - judged.len(),
+            ranked,
         })
     }
 }
