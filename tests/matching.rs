@@ -140,6 +140,33 @@ fn lexical_ranking_targets_and_languages() {
 }
 
 #[test]
+fn preferred_labels_first_and_exclusion_clauses_left_out() {
+    let (_tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    // The analyst (its IRI sorts first) gets the developer's preferred label as an alternative.
+    store
+        .update(&format!(
+            "INSERT DATA {{ GRAPH <http://data.europa.eu/esco/graph/v1.1.1> {{ <{ANALYST}> <http://www.w3.org/2004/02/skos/core#altLabel> \"software developer\"@en }} }}"
+        ))
+        .unwrap();
+    assert!(ANALYST < DEVELOPER);
+    let matcher = Matcher::lexical(Forms::read(&store).unwrap());
+    let found = matcher
+        .search(&input("software developer", Target::Occupations))
+        .unwrap();
+    assert_eq!(found.candidates[0].uri, DEVELOPER, "{found:?}");
+    assert_eq!(found.candidates[1].uri, ANALYST, "{found:?}");
+    assert_eq!(found.candidates[1].matched, "software developer");
+    assert!(found.candidates[1].score < found.candidates[0].score);
+    // What a title excludes is not matched; the answer still names the whole title.
+    let title = "Software Developer, Except Systems Analysts";
+    let found = matcher.search(&input(title, Target::Occupations)).unwrap();
+    assert_eq!(found.text, title);
+    assert_eq!(found.candidates[0].uri, DEVELOPER, "{found:?}");
+    assert!(found.candidates[0].score > 0.99, "{found:?}");
+}
+
+#[test]
 fn evaluation_on_the_fixture_crosswalk() {
     let (_tmp, dir) = fixture_store();
     let store = esco_ld::store::open(&dir).unwrap();
