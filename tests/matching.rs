@@ -358,6 +358,37 @@ fn staged_matching_with_the_installed_model() {
         (top.score - (0.8 * dense + 0.2 * top.lexical)).abs() < 1e-4,
         "{top:?}"
     );
+    // The model compared the input with every label of the candidate in the input's language
+    // (and the form it matched, and its preferred label): `dense` is the nearest one's.
+    let encoder = &matcher.short_list.as_ref().unwrap().encoder;
+    let lang = found.language.clone().unwrap_or_else(|| "en".into());
+    let concept = matcher.concept_index()[DEVELOPER];
+    let forms = matcher.forms();
+    let mut texts: Vec<&str> = forms
+        .forms
+        .iter()
+        .filter(|f| f.concept == concept && f.kind.is_label() && f.lang == lang)
+        .map(|f| f.text.as_str())
+        .collect();
+    assert!(texts.len() >= 2, "{texts:?}");
+    texts.push(&top.matched);
+    let pref = forms.concepts[concept as usize]
+        .label(&lang)
+        .unwrap()
+        .to_owned();
+    texts.push(&pref);
+    let q = encoder
+        .embed(&["Softwareentwickler"], esco_ld::embed::Kind::Query)
+        .unwrap()
+        .remove(0);
+    let nearest = encoder
+        .embed(&texts, esco_ld::embed::Kind::Query)
+        .unwrap()
+        .iter()
+        .map(|v| esco_ld::embed::dot(&q, v))
+        .fold(f32::MIN, f32::max);
+    let expected = ((nearest - 0.8) / 0.2).clamp(0.0, 1.0);
+    assert!((dense - expected).abs() < 1e-4, "{dense} vs {expected}");
     // The candidates' vectors are kept: the same search again embeds nothing new.
     let cache = index.join(format!(
         "{}.short-list.vectors",

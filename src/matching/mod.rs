@@ -248,6 +248,8 @@ pub struct Base {
     lexical: LexicalIndex,
     /// Description forms by concept.
     descriptions: HashMap<u32, Vec<u32>>,
+    /// Label forms by concept.
+    labels: Vec<Vec<u32>>,
     /// Share of the label forms per class and per language.
     shares: Shares,
 }
@@ -268,7 +270,13 @@ impl Base {
                 .map(|i| forms.forms[*i as usize].text.as_str()),
         );
         let mut descriptions: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut labels: Vec<Vec<u32>> = vec![Vec::new(); forms.concepts.len()];
         for (i, f) in forms.forms.iter().enumerate() {
+            if f.kind.is_label() {
+                if let Some(l) = labels.get_mut(f.concept as usize) {
+                    l.push(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+            }
             if f.kind == FormKind::Description {
                 descriptions
                     .entry(f.concept)
@@ -282,6 +290,7 @@ impl Base {
             label_forms,
             lexical,
             descriptions,
+            labels,
             shares,
         }
     }
@@ -580,7 +589,8 @@ impl Matcher {
         };
         candidates.sort_by(order);
         if let Some(short) = &self.short_list {
-            short.rescore(&self.base.forms, text, lang, TRANSFORMER, &mut candidates)?;
+            let label_lang = input.label_language.as_deref().unwrap_or(lang);
+            short.rescore(&self.base, text, label_lang, TRANSFORMER, &mut candidates)?;
             candidates.sort_by(order);
         }
         if let (Some(description), Some(sem)) = (&input.description, &self.semantic) {
