@@ -389,6 +389,30 @@ fn staged_matching_with_the_installed_model() {
         .fold(f32::MIN, f32::max);
     let expected = ((nearest - 0.8) / 0.2).clamp(0.0, 1.0);
     assert!((dense - expected).abs() < 1e-4, "{dense} vs {expected}");
+    // A description re-scores the best candidates with the model, not the fast stage's.
+    let mut with = input("developer", Target::Occupations);
+    with.description = Some(
+        "Writes, tests and maintains the source code of computer programs and applications.".into(),
+    );
+    let described = matcher.search(&with).unwrap();
+    let top = &described.candidates[0];
+    let sim = top.description.unwrap();
+    assert!(sim > 0.0 && sim <= 1.0, "{top:?}");
+    // The description similarity is the model's rescaled cosine of the two descriptions.
+    let concept = matcher.concept_index()[top.uri.as_str()];
+    let theirs = forms
+        .forms
+        .iter()
+        .find(|f| f.concept == concept && f.kind == FormKind::Description && f.lang == "en")
+        .unwrap();
+    let v = encoder
+        .embed(
+            &[with.description.as_deref().unwrap(), theirs.text.as_str()],
+            esco_ld::embed::Kind::Passage,
+        )
+        .unwrap();
+    let expected = ((esco_ld::embed::dot(&v[0], &v[1]) - 0.8) / 0.2).clamp(0.0, 1.0);
+    assert!((sim - expected).abs() < 1e-3, "{sim} vs {expected}");
     // The candidates' vectors are kept: the same search again embeds nothing new.
     let cache = index.join(format!(
         "{}.short-list.vectors",

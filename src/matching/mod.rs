@@ -177,8 +177,9 @@ pub const MAX_K: usize = 100;
 const SHORT_LIST: usize = 300;
 /// Candidates re-scored by their description.
 const RERANK: usize = 20;
-/// Weight of the description similarity in a re-scored candidate.
-const DESCRIPTION_WEIGHT: f32 = 0.2;
+/// Weight of the description similarity in a re-scored candidate (staged, O*NET titles with
+/// descriptions, MRR: 0.2 → 0.810, 0.3 → 0.819, 0.4 → 0.826, 0.5 → 0.832, 0.6 → 0.832).
+const DESCRIPTION_WEIGHT: f32 = 0.5;
 /// A match on an alternative or hidden label counts this much of one on the preferred label
 /// (lexical similarity times it; dense distance divided by it, near enough): a form two
 /// concepts share names the one it is the preferred label of first. On the fast method's dev
@@ -219,6 +220,9 @@ const STATIC: Calibration = Calibration {
     floor: 0.5,
     weight: 0.3,
 };
+
+/// Vectors of the store's texts as one kind, from a model's cache (missing ones embedded).
+type VectorsOf<'a> = Box<dyn Fn(&[&str], Kind) -> Result<Vec<Vec<f32>>, MatchError> + 'a>;
 
 /// The model side, when a model is loaded.
 pub struct Semantic {
@@ -593,9 +597,33 @@ impl Matcher {
             short.rescore(&self.base, text, label_lang, TRANSFORMER, &mut candidates)?;
             candidates.sort_by(order);
         }
-        if let (Some(description), Some(sem)) = (&input.description, &self.semantic) {
-            self.rerank_by_description(sem, description, lang, &mut candidates)?;
-            candidates.sort_by(order);
+        if let Some(description) = &input.description {
+            // The model that re-scored the short list, else the side-index's.
+            let by: Option<(&Encoder, Calibration, VectorsOf<'_>)> =
+                match (&self.short_list, &self.semantic) {
+                    (Some(short), _) => Some((
+                        &short.encoder,
+                        TRANSFORMER,
+                        Box::new(|t: &[&str], k: Kind| short.vectors(t, k)),
+                    )),
+                    (None, Some(sem)) => Some((
+                        &sem.encoder,
+                        sem.calibration(),
+                        Box::new(|t: &[&str], k: Kind| sem.dense.vectors(&sem.encoder, t, k)),
+                    )),
+                    (None, None) => None,
+                };
+            if let Some((encoder, calibration, vectors)) = by {
+                self.rerank_by_description(
+                    encoder,
+                    calibration,
+                    &vectors,
+                    description,
+                    lang,
+                    &mut candidates,
+                )?;
+                candidates.sort_by(order);
+            }
         }
         candidates.truncate(input.k);
         Ok(Matches {
@@ -611,7 +639,9 @@ impl Matcher {
     /// `score = (1 − w)·score + w·description` on the same rescaled cosine.
     fn rerank_by_description(
         &self,
-        sem: &Semantic,
+        encoder: &Encoder,
+        calibration: Calibration,
+        vectors: &VectorsOf<'_>,
         description: &str,
         lang: &str,
         candidates: &mut [(u32, Candidate)],
@@ -625,17 +655,14 @@ impl Matcher {
         if known.is_empty() {
             return Ok(());
         }
-        let mut vectors = sem
-            .dense
-            .vectors(&sem.encoder, &known, Kind::Passage)?
-            .into_iter();
+        let mut vectors = vectors(&known, Kind::Passage)?.into_iter();
         // The input's own description is embedded, not cached: only the store's texts go to disk.
-        let q = sem.encoder.embed(&[description], Kind::Passage)?.remove(0);
+        let q = encoder.embed(&[description], Kind::Passage)?.remove(0);
         for ((_, candidate), text) in candidates[..top].iter_mut().zip(&texts) {
             let sim = match text {
-                Some(_) => vectors.next().map_or(0.0, |v| {
-                    sem.calibration().rescale(crate::embed::dot(&q, &v))
-                }),
+                Some(_) => vectors
+                    .next()
+                    .map_or(0.0, |v| calibration.rescale(crate::embed::dot(&q, &v))),
                 None => 0.0,
             };
             candidate.description = Some(sim);

@@ -53,6 +53,11 @@ impl ShortList {
         })
     }
 
+    /// Vectors of the store's `texts` as `kind`, from the cache (missing ones embedded and kept).
+    pub(super) fn vectors(&self, texts: &[&str], kind: Kind) -> Result<Vec<Vec<f32>>, MatchError> {
+        cached_vectors(&self.cache, &self.encoder, texts, kind)
+    }
+
     /// Re-scores the first [`SHORT_LIST`] of `candidates` (sorted, best first) with the model:
     /// `dense` becomes the model's rescaled cosine between `text` and the nearest of the
     /// candidate's matched form, its preferred label and its labels in `lang`, `score` = the
