@@ -137,6 +137,45 @@ fn lexical_ranking_targets_and_languages() {
     k0.k = 0;
     assert!(matcher.search(&k0).is_err());
     assert!(Target::parse("planets").is_err());
+    // Several targets at once: ESCO's occupation pillar.
+    let pillar = Target::parse("occupations, isco-groups").unwrap();
+    assert_eq!(
+        pillar,
+        Target::Union(vec![Target::Occupations, Target::IscoGroups])
+    );
+    assert_eq!(
+        Target::parse("skills,skills").unwrap(),
+        Target::Skills,
+        "a repeated part is one target"
+    );
+    assert!(Target::parse("occupations,").is_err());
+    assert!(Target::parse("occupations,planets").is_err());
+    let found = matcher.search(&input("software", pillar.clone())).unwrap();
+    let concepts = &matcher.forms().concepts;
+    let index = matcher.concept_index();
+    let classes: std::collections::HashSet<Class> = found
+        .candidates
+        .iter()
+        .map(|c| concepts[index[c.uri.as_str()] as usize].class)
+        .collect();
+    assert!(!classes.is_empty());
+    assert!(
+        classes
+            .iter()
+            .all(|c| matches!(c, Class::Occupation | Class::IscoGroup)),
+        "{classes:?}"
+    );
+    // The union finds what either part finds: an ISCO group by its code's label.
+    let group = concepts
+        .iter()
+        .find(|c| c.class == Class::IscoGroup && c.label("en").is_some())
+        .unwrap();
+    let label = group.label("en").unwrap();
+    let found = matcher.search(&input(label, pillar)).unwrap();
+    assert!(
+        found.candidates.iter().any(|c| c.uri == group.iri.as_str()),
+        "{label}: {found:?}"
+    );
 }
 
 #[test]

@@ -75,11 +75,38 @@ pub enum Target {
     Any,
     /// The concepts of a scheme.
     Scheme(NamedNode),
+    /// The concepts of any of these (`occupations,isco-groups`: ESCO's occupation pillar, what
+    /// the EURES mapping tables map to).
+    Union(Vec<Target>),
 }
 
 impl Target {
-    /// Parses `occupations`, `skills`, `isco-groups`, `skill-groups`, `any`, or a scheme IRI.
+    /// Parses `occupations`, `skills`, `isco-groups`, `skill-groups`, `any`, a scheme IRI, or
+    /// several of them separated by commas.
     pub fn parse(text: &str) -> Result<Self, MatchError> {
+        if text.contains(',') {
+            let mut parts: Vec<Self> = Vec::new();
+            for part in text.split(',').map(str::trim) {
+                if part.is_empty() {
+                    return Err(MatchError::Input(format!(
+                        "target {text:?} has an empty part"
+                    )));
+                }
+                let target = Self::parse_one(part)?;
+                if !parts.contains(&target) {
+                    parts.push(target);
+                }
+            }
+            return Ok(if parts.len() == 1 {
+                parts.remove(0)
+            } else {
+                Self::Union(parts)
+            });
+        }
+        Self::parse_one(text)
+    }
+
+    fn parse_one(text: &str) -> Result<Self, MatchError> {
         Ok(match text {
             "occupation" | "occupations" => Self::Occupations,
             "skill" | "skills" => Self::Skills,
@@ -108,6 +135,7 @@ impl Target {
             Self::SkillGroups => c.class == Class::SkillGroup,
             Self::Any => true,
             Self::Scheme(s) => c.schemes.contains(s),
+            Self::Union(parts) => parts.iter().any(|t| t.accepts(c)),
         }
     }
 }
@@ -331,18 +359,29 @@ impl Shares {
         shares
     }
 
-    /// The expected share of label forms an input's filter accepts (classes and languages
-    /// taken as independent; 0 for a scheme, whose share is not known).
-    fn accepted(&self, input: &Input) -> f64 {
+    /// The share of label forms a target accepts (0 for a scheme, whose share is not known; a
+    /// union's parts may overlap, so their sum is capped at 1).
+    fn target_share(&self, target: &Target) -> f64 {
         let class = |c: Class| self.class.get(&c).copied().unwrap_or(0.0);
-        let target = match &input.target {
+        match target {
             Target::Occupations => class(Class::Occupation),
             Target::Skills => class(Class::Skill),
             Target::IscoGroups => class(Class::IscoGroup),
             Target::SkillGroups => class(Class::SkillGroup),
             Target::Any => 1.0,
             Target::Scheme(_) => 0.0,
-        };
+            Target::Union(parts) => parts
+                .iter()
+                .map(|t| self.target_share(t))
+                .sum::<f64>()
+                .min(1.0),
+        }
+    }
+
+    /// The expected share of label forms an input's filter accepts (classes and languages
+    /// taken as independent; 0 for a scheme, whose share is not known).
+    fn accepted(&self, input: &Input) -> f64 {
+        let target = self.target_share(&input.target);
         let language = input
             .label_language
             .as_ref()

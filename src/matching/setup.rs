@@ -139,16 +139,10 @@ impl Scope {
 
     /// A name for the index files of this scope.
     pub fn tag(&self) -> String {
-        let target = match &self.target {
-            None | Some(Target::Any) => "all".to_owned(),
-            Some(Target::Occupations) => "occupations".to_owned(),
-            Some(Target::Skills) => "skills".to_owned(),
-            Some(Target::IscoGroups) => "isco-groups".to_owned(),
-            Some(Target::SkillGroups) => "skill-groups".to_owned(),
-            Some(Target::Scheme(s)) => {
-                format!("scheme-{:016x}", super::vectors::key(&[s.as_str()]))
-            }
-        };
+        let target = self
+            .target
+            .as_ref()
+            .map_or_else(|| "all".to_owned(), target_tag);
         let kinds = if self.preferred_only {
             "-preferred"
         } else {
@@ -158,6 +152,19 @@ impl Scope {
             Some(l) => format!("{target}{kinds}-{l}"),
             None => format!("{target}{kinds}"),
         }
+    }
+}
+
+/// A target's part of an index name.
+fn target_tag(target: &Target) -> String {
+    match target {
+        Target::Any => "all".to_owned(),
+        Target::Occupations => "occupations".to_owned(),
+        Target::Skills => "skills".to_owned(),
+        Target::IscoGroups => "isco-groups".to_owned(),
+        Target::SkillGroups => "skill-groups".to_owned(),
+        Target::Scheme(s) => format!("scheme-{:016x}", super::vectors::key(&[s.as_str()])),
+        Target::Union(parts) => parts.iter().map(target_tag).collect::<Vec<_>>().join("+"),
     }
 }
 
@@ -291,4 +298,29 @@ pub fn staged(
     report.model_seconds += loaded.elapsed().as_secs_f64();
     let short = ShortList::open(index, Arc::new(encoder))?;
     Ok((matcher.with_short_list(Arc::new(short)), report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_tags_name_target_kinds_and_language() {
+        let scope = |target: &str, language: Option<&str>| Scope {
+            target: Some(Target::parse(target).unwrap()),
+            language: language.map(str::to_owned),
+            preferred_only: false,
+        };
+        assert_eq!(Scope::all().tag(), "all");
+        assert_eq!(Scope::preferred().tag(), "all-preferred");
+        assert_eq!(scope("occupations", Some("es")).tag(), "occupations-es");
+        assert_eq!(
+            scope("occupations,isco-groups", Some("sv")).tag(),
+            "occupations+isco-groups-sv"
+        );
+        assert_ne!(
+            scope("occupations,isco-groups", None).tag(),
+            scope("occupations", None).tag()
+        );
+    }
 }
