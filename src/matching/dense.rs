@@ -316,14 +316,9 @@ impl Dense {
         }
     }
 
-    /// Vectors of `texts` as `kind`, from the cache or embedded now (and kept).
-    pub fn vectors(
-        &self,
-        encoder: &Encoder,
-        texts: &[&str],
-        kind: Kind,
-    ) -> Result<Vec<Vec<f32>>, MatchError> {
-        cached_vectors(&self.cache, encoder, texts, kind)
+    /// The vector cache, for texts embedded on demand ([`cached_vectors`]).
+    pub fn cache(&self) -> &std::sync::Mutex<VectorCache> {
+        &self.cache
     }
 
     /// Forms in the graph.

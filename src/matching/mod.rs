@@ -249,9 +249,6 @@ const STATIC: Calibration = Calibration {
     weight: 0.3,
 };
 
-/// Vectors of the store's texts as one kind, from a model's cache (missing ones embedded).
-type VectorsOf<'a> = Box<dyn Fn(&[&str], Kind) -> Result<Vec<Vec<f32>>, MatchError> + 'a>;
-
 /// The model side, when a model is loaded.
 pub struct Semantic {
     /// The encoder.
@@ -638,25 +635,16 @@ impl Matcher {
         }
         if let Some(description) = &input.description {
             // The model that re-scored the short list, else the side-index's.
-            let by: Option<(&Encoder, Calibration, VectorsOf<'_>)> =
-                match (&self.short_list, &self.semantic) {
-                    (Some(short), _) => Some((
-                        &short.encoder,
-                        TRANSFORMER,
-                        Box::new(|t: &[&str], k: Kind| short.vectors(t, k)),
-                    )),
-                    (None, Some(sem)) => Some((
-                        &sem.encoder,
-                        sem.calibration(),
-                        Box::new(|t: &[&str], k: Kind| sem.dense.vectors(&sem.encoder, t, k)),
-                    )),
-                    (None, None) => None,
-                };
-            if let Some((encoder, calibration, vectors)) = by {
+            let by = match (&self.short_list, &self.semantic) {
+                (Some(short), _) => Some((&*short.encoder, TRANSFORMER, short.cache())),
+                (None, Some(sem)) => Some((&*sem.encoder, sem.calibration(), sem.dense.cache())),
+                (None, None) => None,
+            };
+            if let Some((encoder, calibration, cache)) = by {
                 self.rerank_by_description(
                     encoder,
                     calibration,
-                    &vectors,
+                    cache,
                     description,
                     lang,
                     &mut candidates,
@@ -680,7 +668,7 @@ impl Matcher {
         &self,
         encoder: &Encoder,
         calibration: Calibration,
-        vectors: &VectorsOf<'_>,
+        cache: &std::sync::Mutex<vectors::VectorCache>,
         description: &str,
         lang: &str,
         candidates: &mut [(u32, Candidate)],
@@ -694,7 +682,7 @@ impl Matcher {
         if known.is_empty() {
             return Ok(());
         }
-        let mut vectors = vectors(&known, Kind::Passage)?.into_iter();
+        let mut vectors = dense::cached_vectors(cache, encoder, &known, Kind::Passage)?.into_iter();
         // The input's own description is embedded, not cached: only the store's texts go to disk.
         let q = encoder.embed(&[description], Kind::Passage)?.remove(0);
         for ((_, candidate), text) in candidates[..top].iter_mut().zip(&texts) {

@@ -53,9 +53,9 @@ impl ShortList {
         })
     }
 
-    /// Vectors of the store's `texts` as `kind`, from the cache (missing ones embedded and kept).
-    pub(super) fn vectors(&self, texts: &[&str], kind: Kind) -> Result<Vec<Vec<f32>>, MatchError> {
-        cached_vectors(&self.cache, &self.encoder, texts, kind)
+    /// The cache of the candidates' vectors, for texts embedded on demand.
+    pub(super) fn cache(&self) -> &Mutex<VectorCache> {
+        &self.cache
     }
 
     /// Re-scores the first [`SHORT_LIST`] of `candidates` (sorted, best first) with the model:
