@@ -1,5 +1,6 @@
 //! The single integration-test binary (one binary links once; see each module for its area).
 
+mod adapter;
 mod cli;
 mod common;
 mod curation;

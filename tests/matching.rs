@@ -416,17 +416,24 @@ fn staged_matching_with_the_installed_model() {
         .unwrap()
         .to_owned();
     texts.push(&pref);
-    let q = encoder
-        .embed(&["Softwareentwickler"], esco_ld::embed::Kind::Query)
-        .unwrap()
-        .remove(0);
+    // Titles and labels are compared through the adapter shipped for the model (both sides),
+    // from the adapter's floor; without one, as the model gives them, from 0.8.
+    let query = esco_ld::embed::Kind::Query;
+    let q = encoder.adapt(
+        query,
+        encoder
+            .embed(&["Softwareentwickler"], query)
+            .unwrap()
+            .remove(0),
+    );
     let nearest = encoder
-        .embed(&texts, esco_ld::embed::Kind::Query)
+        .embed(&texts, query)
         .unwrap()
-        .iter()
-        .map(|v| esco_ld::embed::dot(&q, v))
+        .into_iter()
+        .map(|v| esco_ld::embed::dot(&q, &encoder.adapt(query, v)))
         .fold(f32::MIN, f32::max);
-    let expected = ((nearest - 0.8) / 0.2).clamp(0.0, 1.0);
+    let floor = encoder.adapter().map_or(0.8, |a| a.manifest.floor);
+    let expected = ((nearest - floor) / (1.0 - floor)).clamp(0.0, 1.0);
     assert!((dense - expected).abs() < 1e-4, "{dense} vs {expected}");
     // A description re-scores the best candidates with the model, not the fast stage's.
     let mut with = input("developer", Target::Occupations);
@@ -450,6 +457,7 @@ fn staged_matching_with_the_installed_model() {
             esco_ld::embed::Kind::Passage,
         )
         .unwrap();
+    // Descriptions are compared unadapted, from the model's own floor.
     let expected = ((esco_ld::embed::dot(&v[0], &v[1]) - 0.8) / 0.2).clamp(0.0, 1.0);
     assert!((sim - expected).abs() < 1e-3, "{sim} vs {expected}");
     // The candidates' vectors are kept: the same search again embeds nothing new.

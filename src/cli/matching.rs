@@ -340,3 +340,106 @@ pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `esco-ld model tune`.
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// Model folder (Hugging Face layout); default: models/multilingual-e5-small when installed.
+    #[arg(long, env = "ESCO_LD_MODEL", value_hint = ValueHint::DirPath)]
+    model: Option<PathBuf>,
+    /// Folder to write the adapter to (replaced whole); data/models/esco-adapter-MODEL is the
+    /// one matching picks up by default.
+    #[arg(long, value_hint = ValueHint::DirPath)]
+    out: PathBuf,
+    /// Label languages, comma-separated.
+    #[arg(long, default_value = "en,es,it,lv,sv")]
+    languages: String,
+    /// The concepts whose labels are tuned on.
+    #[arg(long, default_value = "occupations")]
+    target: String,
+    /// Optimisation steps.
+    #[arg(long, default_value_t = 1500)]
+    steps: usize,
+    /// Share of the concepts held out of training and measured on.
+    #[arg(long, default_value_t = 0.1)]
+    holdout: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `model tune`.
+pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
+    let languages: Vec<String> = args
+        .languages
+        .split(',')
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if languages.is_empty() {
+        bail!("--languages names no language");
+    }
+    let options = crate::matching::tune::TuneOptions {
+        languages,
+        target: Target::parse(&args.target)?,
+        steps: args.steps,
+        holdout: args.holdout,
+        ..crate::matching::tune::TuneOptions::default()
+    };
+    let Some(dir) = ModelChoice::from_flags(args.model, false).resolve()? else {
+        bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
+    };
+    let encoder = crate::embed::Encoder::load(&dir)?;
+    let stamp = setup::stamp(&args.store.store);
+    let st = store::open_read_only(&args.store.store)?;
+    let index = setup::index_dir(&args.store.store);
+    let (forms, _) = setup::forms(&st, &index, Some(&stamp))?;
+    let (_, _, cache_path) = crate::matching::dense::paths(&index, &encoder, "all");
+    let open = |path: &std::path::Path| {
+        crate::matching::vectors::VectorCache::open(path, encoder.dims())
+            .with_context(|| format!("cannot open {}", path.display()))
+    };
+    let mut cache = open(&cache_path)?;
+    // Labels the staged matcher embedded are in its own cache: taken from there, not embedded.
+    let short_list = index.join(format!("{}.short-list.vectors", encoder.name()));
+    if short_list.is_file() {
+        cache.take_from(&open(&short_list)?)?;
+    }
+    let cache = std::sync::Mutex::new(cache);
+    let (mut adapter, report) = crate::matching::tune::tune(
+        &forms,
+        &encoder,
+        &cache,
+        &options,
+        &progress_bar("embedding labels"),
+    )?;
+    adapter.save(&args.out)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} labels of {} concepts ({} held out); {} embedded in {:.1} s; {} steps in {:.1} s, loss {:.3} -> {:.3}; floor {:.3} (model {:.3})",
+            report.labels,
+            report.concepts,
+            report.held_out_concepts,
+            report.embedded,
+            report.embed_seconds,
+            report.steps,
+            report.train_seconds,
+            report.loss_first,
+            report.loss_last,
+            report.floor,
+            report.floor_before
+        );
+        for (lang, l) in &report.languages {
+            println!(
+                "{lang}: {} labels; held-out label -> concept MRR {:.3} -> {:.3} ({} queries)",
+                l.labels, l.mrr_before, l.mrr_after, l.held_out_queries
+            );
+        }
+    }
+    eprintln!("adapter {} written to {}", adapter.id(), args.out.display());
+    Ok(ExitCode::SUCCESS)
+}

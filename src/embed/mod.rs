@@ -4,6 +4,7 @@
 //! prefixes, mean pooling over the attention mask, L2 normalisation; or a static model2vec
 //! model (`"model_type": "model2vec"`: one vector per token, averaged), the fast first stage.
 
+pub mod adapter;
 pub mod e5s1;
 pub mod install;
 pub mod statics;
@@ -75,6 +76,7 @@ pub struct Encoder {
     tokenizer: Tokenizer,
     dims: usize,
     name: String,
+    adapter: Option<adapter::Adapter>,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -82,6 +84,7 @@ impl std::fmt::Debug for Encoder {
         f.debug_struct("Encoder")
             .field("name", &self.name)
             .field("dims", &self.dims)
+            .field("adapter", &self.adapter.as_ref().map(adapter::Adapter::id))
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +139,7 @@ impl Encoder {
             tokenizer,
             dims: config.hidden_size,
             name: folder_name(dir),
+            adapter: None,
         })
     }
 
@@ -154,6 +158,7 @@ impl Encoder {
             network: Network::Static(table),
             tokenizer,
             name: folder_name(dir),
+            adapter: None,
         })
     }
 
@@ -167,13 +172,52 @@ impl Encoder {
         self.dims
     }
 
-    /// The model's name (its folder).
+    /// The model's name (its folder): what its cached vectors are filed under.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Unit vectors for `texts`, in order, one forward pass per call (callers batch). A static
-    /// model takes no prefix; a text without any known token gets the zero vector.
+    /// Adds an adapter for the vectors of titles and labels; it must be made for this model.
+    pub fn with_adapter(mut self, adapter: adapter::Adapter) -> Result<Self, ModelError> {
+        if adapter.dims() != self.dims || adapter.manifest.base_model != self.name {
+            return Err(ModelError::Format(format!(
+                "the adapter is for {} ({} dimensions), the model is {} ({} dimensions)",
+                adapter.manifest.base_model,
+                adapter.dims(),
+                self.name,
+                self.dims
+            )));
+        }
+        self.adapter = Some(adapter);
+        Ok(self)
+    }
+
+    /// The adapter, if any.
+    pub fn adapter(&self) -> Option<&adapter::Adapter> {
+        self.adapter.as_ref()
+    }
+
+    /// The vector space its compared vectors live in: the model's name, and the adapter's id
+    /// when there is one (what an index of adapted vectors is filed under).
+    pub fn space(&self) -> String {
+        match &self.adapter {
+            Some(a) => format!("{}+{}", self.name, a.id()),
+            None => self.name.clone(),
+        }
+    }
+
+    /// A vector from [`Encoder::embed`] made ready for comparison: adapted when it is a title
+    /// or label (`Kind::Query`) and there is an adapter, as it is otherwise.
+    pub fn adapt(&self, kind: Kind, v: Vec<f32>) -> Vec<f32> {
+        match (&self.adapter, kind) {
+            (Some(a), Kind::Query) => a.apply(&v),
+            (Some(_) | None, Kind::Query | Kind::Passage) => v,
+        }
+    }
+
+    /// The model's unit vectors for `texts` (no adapter: see [`Encoder::adapt`]), in order, one
+    /// forward pass per call (callers batch). A static model takes no prefix; a text without any
+    /// known token gets the zero vector.
     pub fn embed(&self, texts: &[&str], kind: Kind) -> Result<Vec<Vec<f32>>, ModelError> {
         if texts.is_empty() {
             return Ok(Vec::new());

@@ -100,11 +100,14 @@ fn usearch(e: impl std::fmt::Display) -> MatchError {
     MatchError::Index(e.to_string())
 }
 
-/// Files of the index `tag` for a model in `dir`; the vector cache is shared by all tags.
-pub fn paths(dir: &Path, model: &str, tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+/// Files of the index `tag` for an encoder in `dir`: graph and keys filed under its vector space
+/// (model and adapter), the cache of the model's own vectors under the model alone, shared by all
+/// tags and adapters.
+pub fn paths(dir: &Path, encoder: &Encoder, tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let (space, model) = (encoder.space(), encoder.name());
     (
-        dir.join(format!("{model}.{tag}.usearch")),
-        dir.join(format!("{model}.{tag}.keys")),
+        dir.join(format!("{space}.{tag}.usearch")),
+        dir.join(format!("{space}.{tag}.keys")),
         dir.join(format!("{model}.vectors")),
     )
 }
@@ -112,7 +115,7 @@ pub fn paths(dir: &Path, model: &str, tag: &str) -> (PathBuf, PathBuf, PathBuf) 
 impl Dense {
     /// The files of index `tag` for `encoder` in `dir`: graph, keys, vector cache.
     pub fn paths_for(dir: &Path, encoder: &Encoder, tag: &str) -> (PathBuf, PathBuf, PathBuf) {
-        paths(dir, encoder.name(), tag)
+        paths(dir, encoder, tag)
     }
 
     /// Opens the index `tag` in `dir` for the label forms `include` accepts, embedding what is
@@ -131,7 +134,7 @@ impl Dense {
             path: dir.to_owned(),
             source: e,
         })?;
-        let (index_path, keys_path, vectors_path) = paths(dir, encoder.name(), tag);
+        let (index_path, keys_path, vectors_path) = paths(dir, encoder, tag);
         let mut cache =
             VectorCache::open(&vectors_path, encoder.dims()).map_err(|e| MatchError::Io {
                 path: vectors_path.clone(),
@@ -218,7 +221,9 @@ impl Dense {
                             let v = cache.get(text_key(Kind::Query, text)).ok_or_else(|| {
                                 MatchError::Index(format!("no vector for {text:?}"))
                             })?;
-                            index.add(*k, &v).map_err(usearch)?;
+                            index
+                                .add(*k, &encoder.adapt(Kind::Query, v))
+                                .map_err(usearch)?;
                         }
                         Ok(())
                     })

@@ -22,6 +22,7 @@ pub mod service;
 pub mod setup;
 pub mod shortlist;
 pub mod trec;
+pub mod tune;
 pub mod vectors;
 
 use std::collections::HashMap;
@@ -58,6 +59,12 @@ pub enum MatchError {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl From<candle_core::Error> for MatchError {
+    fn from(e: candle_core::Error) -> Self {
+        Self::Model(ModelError::Candle(e))
+    }
 }
 
 /// What to match against.
@@ -230,6 +237,25 @@ struct Calibration {
 }
 
 impl Calibration {
+    /// For the model's own vectors (descriptions, and everything without an adapter).
+    fn raw(encoder: &Encoder) -> Self {
+        if encoder.is_static() {
+            STATIC
+        } else {
+            TRANSFORMER
+        }
+    }
+
+    /// For title and label vectors: adapted ones start from the adapter's own floor (its
+    /// training spreads cosines out), with the model's weight.
+    fn of(encoder: &Encoder) -> Self {
+        let raw = Self::raw(encoder);
+        encoder.adapter().map_or(raw, |a| Self {
+            floor: a.manifest.floor,
+            ..raw
+        })
+    }
+
     fn rescale(self, cos: f32) -> f32 {
         ((cos - self.floor) / (1.0 - self.floor)).clamp(0.0, 1.0)
     }
@@ -259,11 +285,7 @@ pub struct Semantic {
 
 impl Semantic {
     fn calibration(&self) -> Calibration {
-        if self.encoder.is_static() {
-            STATIC
-        } else {
-            TRANSFORMER
-        }
+        Calibration::of(&self.encoder)
     }
 }
 
@@ -496,6 +518,7 @@ impl Matcher {
         // independent: with a model they run side by side, one on a scoped thread.
         let dense_stage = |sem: &Semantic| -> Result<Vec<(u32, f32)>, MatchError> {
             let q = sem.encoder.embed(&[text], Kind::Query)?.remove(0);
+            let q = sem.encoder.adapt(Kind::Query, q);
             sem.dense.search(&q, SHORT_LIST, keep_form, share)
         };
         let lexical_stage = || {
@@ -630,14 +653,23 @@ impl Matcher {
         candidates.sort_by(order);
         if let Some(short) = &self.short_list {
             let label_lang = input.label_language.as_deref().unwrap_or(lang);
-            short.rescore(&self.base, text, label_lang, TRANSFORMER, &mut candidates)?;
+            let calibration = Calibration::of(&short.encoder);
+            short.rescore(&self.base, text, label_lang, calibration, &mut candidates)?;
             candidates.sort_by(order);
         }
         if let Some(description) = &input.description {
             // The model that re-scored the short list, else the side-index's.
             let by = match (&self.short_list, &self.semantic) {
-                (Some(short), _) => Some((&*short.encoder, TRANSFORMER, short.cache())),
-                (None, Some(sem)) => Some((&*sem.encoder, sem.calibration(), sem.dense.cache())),
+                (Some(short), _) => Some((
+                    &*short.encoder,
+                    Calibration::raw(&short.encoder),
+                    short.cache(),
+                )),
+                (None, Some(sem)) => Some((
+                    &*sem.encoder,
+                    Calibration::raw(&sem.encoder),
+                    sem.dense.cache(),
+                )),
                 (None, None) => None,
             };
             if let Some((encoder, calibration, cache)) = by {

@@ -300,7 +300,7 @@ fn load_once(
     let Some(dir) = dir else {
         return Ok(None);
     };
-    let encoder = Arc::new(Encoder::load(&dir)?);
+    let encoder = Arc::new(super::setup::load_encoder(&dir)?);
     tracing::info!(model = %dir.display(), "{what} loaded");
     *slot = Some(Arc::clone(&encoder));
     Ok(Some(encoder))

@@ -63,6 +63,43 @@ impl ModelChoice {
     }
 }
 
+/// The environment variable that picks the adapter: a folder, or `none`; unset, the adapter
+/// shipped for the model in `data/models/` is used when there is one. An adapter applies to the
+/// model it was tuned for only (not to the fast stage's static model).
+pub const ADAPTER_ENV: &str = "ESCO_LD_ADAPTER";
+
+/// Loads the model in `dir` with its adapter (see [`ADAPTER_ENV`]).
+pub fn load_encoder(dir: &Path) -> Result<Encoder, MatchError> {
+    let encoder = Encoder::load(dir)?;
+    let chosen = match std::env::var_os(ADAPTER_ENV) {
+        Some(v) if v.is_empty() || v == "none" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => crate::embed::adapter::shipped_dir(encoder.name()),
+    };
+    let Some(adapter_dir) = chosen else {
+        return Ok(encoder);
+    };
+    let adapter = crate::embed::adapter::Adapter::load(&adapter_dir)?;
+    if adapter.manifest.base_model != encoder.name() {
+        tracing::info!(
+            adapter = %adapter_dir.display(),
+            "the adapter is for {}: not applied to {}",
+            adapter.manifest.base_model,
+            encoder.name()
+        );
+        return Ok(encoder);
+    }
+    let id = adapter.id().to_owned();
+    let encoder = encoder.with_adapter(adapter)?;
+    tracing::info!(
+        adapter = %adapter_dir.display(),
+        id,
+        "adapter tuned on the store's labels applied to {}",
+        encoder.name()
+    );
+    Ok(encoder)
+}
+
 /// The static model of the fast first stage, shipped in `data/models/`.
 pub fn fast_model_dir() -> Option<PathBuf> {
     [
@@ -180,30 +217,34 @@ pub fn stamp(store_dir: &Path) -> String {
     crate::http::Version::new(fingerprint, modified).content_tag()
 }
 
+/// The surface forms of `store`, from the snapshot in `index` when it was taken at store version
+/// `stamp` (and whether they were), else read from the store and the snapshot replaced.
+pub fn forms(
+    store: &Store,
+    index: &Path,
+    stamp: Option<&str>,
+) -> Result<(Forms, bool), MatchError> {
+    let path = index.join(FORMS_SNAPSHOT);
+    if let Some(forms) = stamp.and_then(|s| Forms::load(&path, s)) {
+        return Ok((forms, true));
+    }
+    let forms = Forms::read(store)?;
+    if let Some(stamp) = stamp {
+        // Only a cache: a failure costs the next start the read, nothing else.
+        if let Err(e) = std::fs::create_dir_all(index).and_then(|()| forms.save(&path, stamp)) {
+            tracing::warn!("cannot save {}: {e}", path.display());
+        }
+    }
+    Ok((forms, false))
+}
+
 /// The surface forms of `store` with their lexical index. With the store version `stamp`, the
 /// snapshot in `index` is used when it was taken at that version (reading it takes a second
 /// where reading the store takes fifteen on the full data), else replaced after the store is
 /// read.
 pub fn base(store: &Store, index: &Path, stamp: Option<&str>) -> Result<Arc<Base>, MatchError> {
     let started = Instant::now();
-    let path = index.join(FORMS_SNAPSHOT);
-    let snapshot = stamp.and_then(|s| Forms::load(&path, s));
-    let from_snapshot = snapshot.is_some();
-    let forms = match snapshot {
-        Some(forms) => forms,
-        None => {
-            let forms = Forms::read(store)?;
-            if let Some(stamp) = stamp {
-                // Only a cache: a failure costs the next start the read, nothing else.
-                if let Err(e) =
-                    std::fs::create_dir_all(index).and_then(|()| forms.save(&path, stamp))
-                {
-                    tracing::warn!("cannot save {}: {e}", path.display());
-                }
-            }
-            forms
-        }
-    };
+    let (forms, from_snapshot) = forms(store, index, stamp)?;
     let read = started.elapsed().as_secs_f64();
     let base = Arc::new(Base::new(forms));
     tracing::info!(
@@ -240,7 +281,7 @@ pub fn matcher(
         return Ok((matcher, report));
     };
     let loaded = Instant::now();
-    let encoder = Encoder::load(&dir)?;
+    let encoder = load_encoder(&dir)?;
     report.model = Some(dir.display().to_string());
     report.model_seconds = loaded.elapsed().as_secs_f64();
     let concepts = &matcher.forms().concepts;
@@ -294,7 +335,7 @@ pub fn staged(
         progress,
     )?;
     let loaded = Instant::now();
-    let encoder = Encoder::load(&dir)?;
+    let encoder = load_encoder(&dir)?;
     report.model_seconds += loaded.elapsed().as_secs_f64();
     let short = ShortList::open(index, Arc::new(encoder))?;
     Ok((matcher.with_short_list(Arc::new(short)), report))

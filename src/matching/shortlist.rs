@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use super::dense::cached_vectors;
+use std::collections::HashMap;
+
+use super::dense::{cached_vectors, text_key};
 use super::vectors::VectorCache;
 use super::{Base, Calibration, Candidate, MatchError};
 use crate::embed::{dot, Encoder, Kind};
@@ -21,11 +23,17 @@ pub const SHORT_LIST: usize = 30;
 /// with up to 8 labels in the language 0.766; with up to 40, in practice all, 0.771).
 pub const LABELS_PER_CANDIDATE: usize = 40;
 
+/// Most adapted vectors kept in memory (~1.5 kB each); past it they are dropped and remade.
+const ADAPTED_KEPT: usize = 200_000;
+
 /// The model and its cache of candidate vectors.
 pub struct ShortList {
     /// The model.
     pub encoder: Arc<Encoder>,
     cache: Mutex<VectorCache>,
+    /// Candidate vectors through the adapter, by text key: mapping 384 × 384 for each of a
+    /// short list's ~1,000 labels on every search would cost ~13 ms.
+    adapted: Mutex<HashMap<u64, Arc<[f32]>>>,
 }
 
 impl std::fmt::Debug for ShortList {
@@ -50,12 +58,52 @@ impl ShortList {
         Ok(Self {
             encoder,
             cache: Mutex::new(cache),
+            adapted: Mutex::new(HashMap::new()),
         })
     }
 
     /// The cache of the candidates' vectors, for texts embedded on demand.
     pub(super) fn cache(&self) -> &Mutex<VectorCache> {
         &self.cache
+    }
+
+    /// The vectors `texts` are compared by: the model's (cached on disk), through the adapter
+    /// when there is one (kept in memory).
+    fn vectors(&self, texts: &[&str]) -> Result<Vec<Arc<[f32]>>, MatchError> {
+        if self.encoder.adapter().is_none() {
+            let raw = cached_vectors(&self.cache, &self.encoder, texts, Kind::Query)?;
+            return Ok(raw.into_iter().map(Arc::from).collect());
+        }
+        let poisoned = || MatchError::Index("adapted vector lock poisoned".into());
+        let keys: Vec<u64> = texts.iter().map(|t| text_key(Kind::Query, t)).collect();
+        let missing: Vec<&str> = {
+            let adapted = self.adapted.lock().map_err(|_| poisoned())?;
+            texts
+                .iter()
+                .zip(&keys)
+                .filter(|(_, k)| !adapted.contains_key(k))
+                .map(|(t, _)| *t)
+                .collect()
+        };
+        let raw = cached_vectors(&self.cache, &self.encoder, &missing, Kind::Query)?;
+        let mut adapted = self.adapted.lock().map_err(|_| poisoned())?;
+        if adapted.len() + missing.len() > ADAPTED_KEPT {
+            adapted.clear();
+        }
+        for (t, v) in missing.iter().zip(raw) {
+            adapted.insert(
+                text_key(Kind::Query, t),
+                Arc::from(self.encoder.adapt(Kind::Query, v)),
+            );
+        }
+        keys.iter()
+            .map(|k| {
+                adapted
+                    .get(k)
+                    .cloned()
+                    .ok_or_else(|| MatchError::Index("a short-list vector went missing".into()))
+            })
+            .collect()
     }
 
     /// Re-scores the first [`SHORT_LIST`] of `candidates` (sorted, best first) with the model:
@@ -96,7 +144,8 @@ impl ShortList {
         all.sort_unstable();
         all.dedup();
         let q = self.encoder.embed(&[text], Kind::Query)?.remove(0);
-        let vectors = cached_vectors(&self.cache, &self.encoder, &all, Kind::Query)?;
+        let q = self.encoder.adapt(Kind::Query, q);
+        let vectors = self.vectors(&all)?;
         let cos = |t: &str| {
             all.binary_search(&t)
                 .ok()

@@ -131,7 +131,7 @@ impl Collection {
             fingerprint: 0,
         });
         if let Some(dir) = model.resolve()? {
-            let encoder = crate::embed::Encoder::load(&dir)?;
+            let encoder = super::setup::load_encoder(&dir)?;
             let (dense, _) = super::dense::Dense::open(
                 work,
                 "trec",

@@ -92,6 +92,20 @@ impl VectorCache {
             .map(|v| v.iter().map(|x| x.to_f32()).collect())
     }
 
+    /// Keeps the vectors of `other` this cache lacks (same model, another file).
+    pub fn take_from(&mut self, other: &VectorCache) -> std::io::Result<()> {
+        let items: Vec<(u64, Vec<f32>)> = other
+            .vectors
+            .iter()
+            .filter(|(k, _)| !self.vectors.contains_key(k))
+            .map(|(k, v)| (*k, v.iter().map(|x| x.to_f32()).collect()))
+            .collect();
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.insert(items)
+    }
+
     /// Keeps vectors, appending them to the file (flushed and synced before returning).
     pub fn insert(&mut self, items: Vec<(u64, Vec<f32>)>) -> std::io::Result<()> {
         let mut file = OpenOptions::new()
