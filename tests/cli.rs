@@ -455,6 +455,22 @@ fn match_with_the_static_model_and_staged_flag_errors() {
         "nurse",
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // --no-model wins over a model named in the environment: lexical matching.
+    let out = Command::new(env!("CARGO_BIN_EXE_esco-ld"))
+        .args([
+            "match",
+            "--store",
+            &store,
+            "--no-model",
+            "--json",
+            "software developer",
+        ])
+        .env("ESCO_LD_MODEL", &fast)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["method"], "lexical", "{json}");
     let out = esco_ld(&["index", "build", "--store", &store, "--staged"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -21,8 +21,8 @@ pub struct ModelArgs {
     /// Model folder (Hugging Face layout); default: models/multilingual-e5-small when installed.
     #[arg(long, env = "ESCO_LD_MODEL", value_hint = ValueHint::DirPath)]
     pub model: Option<PathBuf>,
-    /// Match lexically only, even when a model is installed.
-    #[arg(long, conflicts_with = "model")]
+    /// Match lexically only, even when a model is installed or named (in ESCO_LD_MODEL too).
+    #[arg(long)]
     pub no_model: bool,
     /// Staged matching: the fast first stage (the shipped static model over every label, built
     /// in minutes) with the model re-scoring its 30 best candidates, instead of the model's own
