@@ -605,6 +605,31 @@ fn the_cli_creates_suggests_and_reports_a_project() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["sources"], 5);
+    assert_eq!(
+        (&report["method"], &report["model"]),
+        (&json!("lexical"), &Value::Null)
+    );
+    // With a model, the suggestions record the vector space they were ranked in.
+    let fast =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::FAST_MODEL_DIR);
+    let out = run(&[
+        "map",
+        "suggest",
+        "cli-test",
+        "--model",
+        fast.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&report["method"], &report["model"]),
+        (&json!("fast"), &json!("m2v-me5-tiny"))
+    );
     let out = run(&["map", "status", "cli-test"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("cli-test\tCLI\tsources=5"), "{text}");

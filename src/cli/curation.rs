@@ -210,7 +210,7 @@ pub fn run_map(command: MapCommand) -> anyhow::Result<ExitCode> {
                 language: (!p.language.is_empty()).then(|| p.language.clone()),
                 preferred_only: false,
             };
-            let (matcher, setup_report) = setup::matcher(
+            let (matcher, _) = setup::matcher(
                 &st,
                 None,
                 &setup::index_dir(&store.store),
@@ -225,16 +225,10 @@ pub fn run_map(command: MapCommand) -> anyhow::Result<ExitCode> {
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            let model_name = setup_report.model.as_deref().map(|m| {
-                std::path::Path::new(m)
-                    .file_name()
-                    .map_or_else(|| m.to_owned(), |n| n.to_string_lossy().into_owned())
-            });
             let report = crate::curation::suggest::suggest(
                 &st,
                 &p,
                 &matcher,
-                model_name.as_deref(),
                 &|done, total| {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);

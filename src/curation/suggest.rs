@@ -91,11 +91,12 @@ pub fn suggest(
     store: &Store,
     project: &Project,
     matcher: &Matcher,
-    model: Option<&str>,
     progress: &(dyn Fn(usize, usize) + Sync),
     curation: &super::Curation,
 ) -> Result<SuggestReport, CurationError> {
     let started = Instant::now();
+    let model = matcher.model();
+    let model = model.as_deref();
     let sources = project::source_concepts(store, project)?;
     let states = project::states(store, project)?;
     let todo: Vec<&SourceConcept> = sources

@@ -223,15 +223,8 @@ async fn suggest(
                     "the matcher is being built; try again in a few seconds",
                 )
             })?;
-        let model = st.matching.status().model;
-        let report = crate::curation::suggest::suggest(
-            &st.store,
-            &p,
-            &matcher,
-            model.as_deref(),
-            &|_, _| {},
-            &st.curation,
-        )?;
+        let report =
+            crate::curation::suggest::suggest(&st.store, &p, &matcher, &|_, _| {}, &st.curation)?;
         st.version.touch();
         Ok(report)
     })

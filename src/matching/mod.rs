@@ -469,6 +469,17 @@ impl Matcher {
         }
     }
 
+    /// The vector space the ranking's dense part comes from (the model, and its adapter's id
+    /// when it has one: `multilingual-e5-small+74dfb1ba090b`); `None` when matching is lexical.
+    /// What suggestions record as their provenance.
+    pub fn model(&self) -> Option<String> {
+        match (&self.short_list, &self.semantic) {
+            (Some(short), _) => Some(short.encoder.space()),
+            (None, Some(sem)) => Some(sem.encoder.space()),
+            (None, None) => None,
+        }
+    }
+
     /// Matches one input.
     pub fn search(&self, input: &Input) -> Result<Matches, MatchError> {
         self.search_excluding(input, &|_| false)
