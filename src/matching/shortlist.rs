@@ -5,10 +5,9 @@
 //! most — and the candidates' vectors are kept in a cache file of their own, so a concept met
 //! again costs nothing.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-use std::collections::HashMap;
 
 use super::dense::{cached_vectors, text_key};
 use super::vectors::VectorCache;
