@@ -67,8 +67,36 @@ const FILLERS: &[&str] = &[
 ];
 
 /// The part of `text` to match: exclusion clauses and filler parts removed (the text itself
-/// when nothing would be left).
+/// when nothing would be left), in lower case when it is written in capitals.
 pub fn focus(text: &str) -> String {
+    let focused = cut_clauses(text);
+    if shouted(&focused) {
+        focused.to_lowercase()
+    } else {
+        focused
+    }
+}
+
+/// Whether `text` is written in capitals ("OPERADORES DE MÁQUINA TEJEDORA", as many national
+/// classifications write their titles): at least four cased letters, nine in ten of them upper
+/// case. ESCO's labels are in lower case and the models' tokenisers are case-sensitive, so a
+/// title in capitals falls apart into rare word pieces; mixed case ("IT manager", "REZIDENTS
+/// (izņemot ...)") stays as written.
+fn shouted(text: &str) -> bool {
+    let (mut upper, mut cased) = (0usize, 0usize);
+    for c in text.chars() {
+        if c.is_uppercase() {
+            upper += 1;
+            cased += 1;
+        } else if c.is_lowercase() {
+            cased += 1;
+        }
+    }
+    cased >= 4 && upper * 10 >= cased * 9
+}
+
+/// `text` without its exclusion clauses and filler parts.
+fn cut_clauses(text: &str) -> String {
     let lower = text.to_lowercase();
     // Lower-casing may change byte lengths (rarely); then cut nothing rather than misplace a cut.
     let aligned = lower.len() == text.len();
@@ -182,16 +210,16 @@ mod tests {
         assert_eq!(focus("Managers, All Other"), "Managers");
         assert_eq!(focus("Office Clerks, General"), "Office Clerks");
         assert_eq!(
-            focus("DISEÑADORES PRENDAS VESTIR (EXCEPTO PIEL Y CUERO)"),
+            cut_clauses("DISEÑADORES PRENDAS VESTIR (EXCEPTO PIEL Y CUERO)"),
             "DISEÑADORES PRENDAS VESTIR"
         );
         assert_eq!(
             focus("DIBUJANTES, EN GENERAL (EXCEPTO DIBUJANTES TÉCNICOS)"),
-            "DIBUJANTES"
+            "dibujantes"
         );
         assert_eq!(
             focus("OPERADORES INSTALACIONES DE RESIDUOS (EXCEPTO RADIOACTIVOS), EN GENERAL"),
-            "OPERADORES INSTALACIONES DE RESIDUOS"
+            "operadores instalaciones de residuos"
         );
         assert_eq!(
             focus("Profesores de enseñanza secundaria (excepto materias específicas)"),
@@ -204,9 +232,36 @@ mod tests {
             "Produktu vērtētāji un izmēģinātāji"
         );
         assert_eq!(
-            focus("REZIDENTS (izņemot REZIDENTUS ģimenes (vispārējās prakses) ārsta specialitātē)"),
+            cut_clauses(
+                "REZIDENTS (izņemot REZIDENTUS ģimenes (vispārējās prakses) ārsta specialitātē)"
+            ),
             "REZIDENTS"
         );
+    }
+
+    #[test]
+    fn titles_in_capitals_go_lower_case() {
+        assert_eq!(focus("BROMATÓLOGOS"), "bromatólogos");
+        assert_eq!(focus("ÄRZTE UND ÄRZTINNEN"), "ärzte und ärztinnen");
+        assert_eq!(
+            focus("REZIDENTS (izņemot REZIDENTUS ģimenes (vispārējās prakses) ārsta specialitātē)"),
+            "rezidents"
+        );
+        // One lower-case letter in ten is still capitals (a stray "y", "of", "de").
+        assert_eq!(
+            focus("DIRECTORES DE DEPARTAMENTO y JEFES"),
+            "directores de departamento y jefes"
+        );
+        // Mixed case, acronyms and words too short to tell stay as written.
+        for t in [
+            "IT manager",
+            "CEO",
+            "ICT",
+            "Chief Executive Officer",
+            "SAP-Berater",
+        ] {
+            assert_eq!(focus(t), t, "{t}");
+        }
     }
 
     #[test]
