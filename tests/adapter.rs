@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use esco_ld::embed::adapter::{Adapter, Manifest, FORMAT};
+use esco_ld::embed::adapter::{Adapter, Manifest, TrainedOn, FORMAT};
 use esco_ld::embed::{Encoder, Kind, FAST_MODEL_DIR};
 use esco_ld::matching::dense::Dense;
+use esco_ld::matching::eval;
+use esco_ld::matching::forms::Forms;
 use esco_ld::matching::{Input, Matcher, Semantic, Target};
 
-use crate::common::fixture_store;
+use crate::common::{fixture, fixture_store};
 
 fn esco_ld(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_esco-ld"))
@@ -104,6 +106,149 @@ fn tuning_an_adapter_on_the_fixture_labels() {
     );
 }
 
+#[test]
+fn an_adapter_tuned_on_a_crosswalk_is_not_measured_on_it() {
+    let (tmp, dir) = fixture_store();
+    let store = dir.display().to_string();
+    let model = static_model().display().to_string();
+    let crosswalk = fixture("crosswalks/onet_esco_crosswalk_subset.csv");
+    // What the tuning should take from it: each title with each occupation of the store it is
+    // mapped to.
+    let (queries, _) = eval::crosswalk_queries(&crosswalk).unwrap();
+    let expected: usize = {
+        let st = esco_ld::store::open(&dir).unwrap();
+        let forms = Forms::read_labels(&st).unwrap();
+        queries
+            .iter()
+            .flat_map(|q| &q.gold)
+            .filter(|(uri, _)| {
+                forms
+                    .concepts
+                    .iter()
+                    .any(|c| c.iri.as_str() == uri.as_str() && Target::Occupations.accepts(c))
+            })
+            .count()
+    };
+    assert!(expected > 0);
+    let tune = |out: &Path, crosswalk: Option<&Path>| {
+        let out = out.to_str().unwrap().to_owned();
+        let mut args = vec![
+            "model",
+            "tune",
+            "--store",
+            &store,
+            "--model",
+            &model,
+            "--holdout",
+            "0",
+            "--languages",
+            "en",
+            "--steps",
+            "200",
+            "--json",
+            "--out",
+            &out,
+        ];
+        let c = crosswalk.map(|c| c.to_str().unwrap().to_owned());
+        if let Some(c) = &c {
+            args.extend(["--crosswalk", c.as_str()]);
+        }
+        esco_ld(&args)
+    };
+    let with = tmp.path().join("with");
+    let o = tune(&with, Some(&crosswalk));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        report["crosswalk_pairs"].as_u64(),
+        Some(expected as u64),
+        "{report}"
+    );
+    let adapter = Adapter::load(&with).unwrap();
+    assert_eq!(
+        adapter.manifest.crosswalks,
+        vec![TrainedOn {
+            file: "onet_esco_crosswalk_subset.csv".into(),
+            sha256: eval::fingerprint(&queries),
+            pairs: expected,
+        }]
+    );
+    // The pairs changed what was learnt.
+    let without = tmp.path().join("without");
+    let o = tune(&without, None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plain = Adapter::load(&without).unwrap();
+    assert!(plain.manifest.crosswalks.is_empty());
+    assert_ne!(plain.weight(), adapter.weight());
+
+    let evaluate = |adapter: &Path, crosswalk: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_esco-ld"))
+            .args([
+                "eval",
+                "--store",
+                &store,
+                "--model",
+                &model,
+                "--json",
+                "--crosswalk",
+            ])
+            .arg(crosswalk)
+            .env("ESCO_LD_ADAPTER", adapter)
+            .env_remove("ESCO_LD_MODEL")
+            .output()
+            .unwrap()
+    };
+    // Measured on the crosswalk it was trained on: refused, also for a re-ordered copy.
+    let o = evaluate(&with, &crosswalk);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("was trained on this crosswalk"), "{err}");
+    let text = std::fs::read_to_string(&crosswalk).unwrap();
+    let (head, body) = text.split_at(text.find("15-1211.00").unwrap());
+    // Records (a description may span lines) in reverse order.
+    let mut records: Vec<String> = Vec::new();
+    for line in body.lines() {
+        let b = line.as_bytes();
+        let starts = b.len() > 10 && b[2] == b'-' && b[7] == b'.' && b[0].is_ascii_digit();
+        if starts || records.is_empty() {
+            records.push(String::new());
+        }
+        let record = records.last_mut().unwrap();
+        record.push_str(line);
+        record.push('\n');
+    }
+    assert!(records.len() > 10);
+    records.reverse();
+    let copy = tmp.path().join("reordered.csv");
+    std::fs::write(&copy, format!("{head}{}", records.concat())).unwrap();
+    assert_eq!(
+        eval::fingerprint(&eval::crosswalk_queries(&copy).unwrap().0),
+        eval::fingerprint(&queries)
+    );
+    let o = evaluate(&with, &copy);
+    assert!(!o.status.success());
+    // Without it, or with the adapter tuned on the labels alone, the figures are printed.
+    for a in [Path::new("none"), without.as_path()] {
+        let o = evaluate(a, &crosswalk);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            report["overall"]["queries"].as_u64().unwrap() > 0,
+            "{report}"
+        );
+    }
+    // A file that is no crosswalk: refused before anything is written.
+    let bad = tmp.path().join("bad");
+    let o = tune(&bad, Some(&fixture("esco/skills_en.csv")));
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot read") && err.contains("skills_en.csv"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+}
+
 fn input(text: &str) -> Input {
     Input {
         text: text.into(),
@@ -149,6 +294,7 @@ fn an_adapter_applies_to_both_sides_and_files_its_index_apart() {
         floor,
         sha256: String::new(),
         training: serde_json::Value::Null,
+        crosswalks: Vec::new(),
     };
     // A random map (fixed seed), saved and loaded as a user's would be.
     let mut state = 7u64;

@@ -236,6 +236,18 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
         preferred_only: false,
     };
     let matcher = open_matcher(&args.store, &args.model, &scope)?;
+    // An adapter trained on this crosswalk has seen its answers: its figures would not measure
+    // matching.
+    if let Some(adapter) = matcher.adapter() {
+        if let Some(t) = adapter.trained_on(&eval::fingerprint(&queries)) {
+            bail!(
+                "the adapter {} was trained on this crosswalk ({}, {} pairs): evaluate with an adapter tuned without it (ESCO_LD_ADAPTER=DIR) or none (ESCO_LD_ADAPTER=none)",
+                adapter.id(),
+                t.file,
+                t.pairs
+            );
+        }
+    }
     let options = eval::Options {
         with_description: args.with_description,
         relations,
@@ -365,6 +377,10 @@ pub struct TuneArgs {
     /// Share of the concepts held out of training and measured on.
     #[arg(long, default_value_t = 0.1)]
     holdout: f64,
+    /// A crosswalk (EURES mapping table or the ESCO–O*NET crosswalk) whose title → ESCO
+    /// concept pairs are trained on too; repeatable. `eval` refuses the adapter on these.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    crosswalk: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -381,13 +397,21 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
     if languages.is_empty() {
         bail!("--languages names no language");
     }
-    let options = crate::matching::tune::TuneOptions {
+    let mut options = crate::matching::tune::TuneOptions {
         languages,
         target: Target::parse(&args.target)?,
         steps: args.steps,
         holdout: args.holdout,
         ..crate::matching::tune::TuneOptions::default()
     };
+    // The crosswalks are read before anything heavy, so a bad file fails at once.
+    let mut crosswalks = Vec::new();
+    for path in &args.crosswalk {
+        let (queries, language) = eval::crosswalk_queries(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let sha256 = eval::fingerprint(&queries);
+        crosswalks.push((path, queries, language, sha256));
+    }
     let Some(dir) = ModelChoice::from_flags(args.model, false).resolve()? else {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     };
@@ -396,6 +420,39 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
     let st = store::open_read_only(&args.store.store)?;
     let index = setup::index_dir(&args.store.store);
     let (forms, _) = setup::forms(&st, &index, Some(&stamp))?;
+    for (path, queries, language, sha256) in crosswalks {
+        let mut pairs = Vec::new();
+        for q in &queries {
+            let title = crate::matching::query::focus(&q.text);
+            for (uri, _) in &q.gold {
+                if let Ok(c) = forms
+                    .concepts
+                    .binary_search_by(|c| c.iri.as_str().cmp(uri.as_str()))
+                {
+                    if options.target.accepts(&forms.concepts[c]) {
+                        pairs.push((title.clone(), c as u32));
+                    }
+                }
+            }
+        }
+        if pairs.is_empty() {
+            bail!(
+                "{}: no title is mapped to a {} concept of the store",
+                path.display(),
+                args.target
+            );
+        }
+        options
+            .crosswalks
+            .push(crate::matching::tune::CrosswalkPairs {
+                file: path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                sha256,
+                language,
+                pairs,
+            });
+    }
     let (_, _, cache_path) = crate::matching::dense::paths(&index, &encoder, "all");
     let open = |path: &std::path::Path| {
         crate::matching::vectors::VectorCache::open(path, encoder.dims())
@@ -420,10 +477,11 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} labels of {} concepts ({} held out); {} embedded in {:.1} s; {} steps in {:.1} s, loss {:.3} -> {:.3}; floor {:.3} (model {:.3})",
+            "{} labels of {} concepts ({} held out), {} crosswalk pairs; {} embedded in {:.1} s; {} steps in {:.1} s, loss {:.3} -> {:.3}; floor {:.3} (model {:.3})",
             report.labels,
             report.concepts,
             report.held_out_concepts,
+            report.crosswalk_pairs,
             report.embedded,
             report.embed_seconds,
             report.steps,

@@ -36,6 +36,22 @@ pub struct Manifest {
     /// How it was trained (free form: languages, steps, figures).
     #[serde(default)]
     pub training: serde_json::Value,
+    /// The crosswalks whose mappings it was trained on besides ESCO's labels (none: the labels
+    /// only). `eval` refuses to measure it on any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crosswalks: Vec<TrainedOn>,
+}
+
+/// A crosswalk an adapter was trained on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TrainedOn {
+    /// Its file name.
+    pub file: String,
+    /// Its fingerprint: sha256 of its sorted title → ESCO concept pairs (see
+    /// `matching::eval::fingerprint`), so a re-encoded or re-ordered copy is recognised.
+    pub sha256: String,
+    /// The title → concept pairs taken from it.
+    pub pairs: usize,
 }
 
 /// A loaded adapter.
@@ -150,6 +166,11 @@ impl Adapter {
         self.manifest.dims
     }
 
+    /// The crosswalk with this fingerprint among those it was trained on.
+    pub fn trained_on(&self, sha256: &str) -> Option<&TrainedOn> {
+        self.manifest.crosswalks.iter().find(|c| c.sha256 == sha256)
+    }
+
     /// A short name of its weights (for the files of an index built with it).
     pub fn id(&self) -> &str {
         &self.manifest.sha256[..self.manifest.sha256.len().min(12)]
@@ -208,6 +229,7 @@ mod tests {
             floor: 0.5,
             sha256: String::new(),
             training: serde_json::Value::Null,
+            crosswalks: Vec::new(),
         }
     }
 

@@ -82,6 +82,28 @@ pub fn crosswalk_queries(path: &Path) -> Result<(Vec<Query>, String), MatchError
     Ok((by_id.into_values().collect(), language))
 }
 
+/// A crosswalk's fingerprint: sha256 (hex) of its sorted `title TAB ESCO URI` pairs — the same
+/// for a copy re-encoded, re-delimited or re-ordered.
+pub fn fingerprint(queries: &[Query]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut pairs: Vec<String> = queries
+        .iter()
+        .flat_map(|q| {
+            q.gold
+                .iter()
+                .map(move |(uri, _)| format!("{}\t{uri}", q.text))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut h = Sha256::new();
+    for p in &pairs {
+        h.update(p.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Figures for one group of queries.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Figures {

@@ -480,6 +480,15 @@ impl Matcher {
         }
     }
 
+    /// The adapter the ranking model's vectors go through, if any.
+    pub fn adapter(&self) -> Option<&crate::embed::adapter::Adapter> {
+        match (&self.short_list, &self.semantic) {
+            (Some(short), _) => short.encoder.adapter(),
+            (None, Some(sem)) => sem.encoder.adapter(),
+            (None, None) => None,
+        }
+    }
+
     /// Matches one input.
     pub fn search(&self, input: &Input) -> Result<Matches, MatchError> {
         self.search_excluding(input, &|_| false)

@@ -5,6 +5,10 @@
 //! batch the negatives. Batches are drawn by ISCO group, so the negatives are the siblings a
 //! matcher confuses. A share of the concepts is held out to measure what the adapter does on
 //! labels it never saw (label → concept MRR, before and after).
+//!
+//! Crosswalks may be added (`--crosswalk`): each foreign title and a label of the ESCO concept
+//! it is mapped to make one more positive pair, the task itself. An adapter trained on a
+//! crosswalk records its checksum, and `eval` will not measure it on that crosswalk.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -18,7 +22,7 @@ use super::dense::cached_vectors;
 use super::forms::{FormKind, Forms};
 use super::vectors::VectorCache;
 use super::{MatchError, Target};
-use crate::embed::adapter::{Adapter, Manifest, FORMAT};
+use crate::embed::adapter::{Adapter, Manifest, TrainedOn, FORMAT};
 use crate::embed::{Encoder, Kind};
 
 /// What to tune on and how.
@@ -38,6 +42,22 @@ pub struct TuneOptions {
     pub learning_rate: f64,
     /// Seed of the batch draws.
     pub seed: u64,
+    /// Crosswalk pairs to train on besides the labels.
+    pub crosswalks: Vec<CrosswalkPairs>,
+}
+
+/// The title → concept pairs of one crosswalk.
+#[derive(Debug, Clone)]
+pub struct CrosswalkPairs {
+    /// The file's name.
+    pub file: String,
+    /// Its fingerprint ([`super::eval::fingerprint`]).
+    pub sha256: String,
+    /// The language of its titles (the ESCO labels in it are the positives; English when the
+    /// concept has none in it).
+    pub language: String,
+    /// A title (as matched: see [`super::query::focus`]) and a concept index in the forms.
+    pub pairs: Vec<(String, u32)>,
 }
 
 impl Default for TuneOptions {
@@ -53,6 +73,7 @@ impl Default for TuneOptions {
             temperature: 0.1,
             learning_rate: 1e-3,
             seed: 0x9e37_79b9_7f4a_7c15,
+            crosswalks: Vec::new(),
         }
     }
 }
@@ -79,6 +100,8 @@ pub struct TuneReport {
     pub held_out_concepts: usize,
     /// Label vectors used.
     pub labels: usize,
+    /// Crosswalk title → concept pairs trained on (those of held-out concepts left out).
+    pub crosswalk_pairs: usize,
     /// Texts the model embedded (the rest came from the cache).
     pub embedded: usize,
     /// Seconds spent embedding.
@@ -161,6 +184,54 @@ pub fn tune(
             texts.push(f.text.as_str());
         }
     }
+    let held: Vec<bool> = forms
+        .concepts
+        .iter()
+        .map(|c| held_out(c.iri.as_str(), options.holdout))
+        .collect();
+    // Crosswalk titles follow the labels (rows n..): each with the label rows of its concept in
+    // the title's language (else English, else any).
+    let n = rows.len();
+    let mut by_concept: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_concept.entry(r.concept).or_default().push(i);
+    }
+    let mut title_pairs: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut trained_on = Vec::new();
+    for source in &options.crosswalks {
+        let lang = options.languages.iter().position(|l| *l == source.language);
+        let en = options.languages.iter().position(|l| l == "en");
+        let before = title_pairs.len();
+        for (title, concept) in &source.pairs {
+            let Some(labels) = by_concept.get(concept) else {
+                continue;
+            };
+            if held[*concept as usize] {
+                continue;
+            }
+            let in_lang = |l: Option<usize>| -> Vec<usize> {
+                labels
+                    .iter()
+                    .copied()
+                    .filter(|&i| Some(rows[i].lang) == l)
+                    .collect()
+            };
+            let mut positives = in_lang(lang);
+            if positives.is_empty() {
+                positives = in_lang(en);
+            }
+            if positives.is_empty() {
+                positives.clone_from(labels);
+            }
+            title_pairs.push((texts.len(), positives));
+            texts.push(title.as_str());
+        }
+        trained_on.push(TrainedOn {
+            file: source.file.clone(),
+            sha256: source.sha256.clone(),
+            pairs: title_pairs.len() - before,
+        });
+    }
     for (i, l) in options.languages.iter().enumerate() {
         if !rows.iter().any(|r| r.lang == i) {
             return Err(MatchError::Input(format!(
@@ -191,17 +262,11 @@ pub fn tune(
     let embed_seconds = started.elapsed().as_secs_f64();
     let vectors = cached_vectors(cache, encoder, &texts, Kind::Query)?;
     let dims = encoder.dims();
-    let n = rows.len();
     let dev = Device::Cpu;
-    let x = Tensor::from_vec(vectors.concat(), (n, dims), &dev)?;
+    let x = Tensor::from_vec(vectors.concat(), (texts.len(), dims), &dev)?;
 
     // Positive pairs come from (concept, language) groups of two labels or more, drawn by
     // (ISCO code, language) bucket.
-    let held: Vec<bool> = forms
-        .concepts
-        .iter()
-        .map(|c| held_out(c.iri.as_str(), options.holdout))
-        .collect();
     let mut groups: BTreeMap<(u32, usize), Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
         groups.entry((r.concept, r.lang)).or_default().push(i);
@@ -233,9 +298,21 @@ pub fn tune(
     )?;
     let mut rng = XorShift(options.seed | 1);
     let mut losses = Vec::with_capacity(options.steps);
+    // With crosswalks, half of each batch is label pairs, half title pairs.
+    let label_groups = if title_pairs.is_empty() {
+        GROUPS_PER_BATCH
+    } else {
+        GROUPS_PER_BATCH / 2
+    };
+    let title_draws = (GROUPS_PER_BATCH - label_groups) * CONCEPTS_PER_GROUP;
     for _ in 0..options.steps {
         let (mut anchors, mut positives) = (Vec::new(), Vec::new());
-        for _ in 0..GROUPS_PER_BATCH {
+        for _ in 0..title_draws {
+            let (title, labels) = &title_pairs[rng.below(title_pairs.len())];
+            anchors.push(*title as u32);
+            positives.push(labels[rng.below(labels.len())] as u32);
+        }
+        for _ in 0..label_groups {
             let bucket = &buckets[rng.below(buckets.len())];
             let start = rng.below(bucket.len());
             for j in 0..bucket.len().min(CONCEPTS_PER_GROUP) {
@@ -299,6 +376,7 @@ pub fn tune(
         concepts: concepts.len(),
         held_out_concepts: concepts.iter().filter(|c| held[**c as usize]).count(),
         labels: n,
+        crosswalk_pairs: title_pairs.len(),
         embedded: missing.len(),
         embed_seconds,
         steps: options.steps,
@@ -315,8 +393,13 @@ pub fn tune(
         dims,
         floor,
         sha256: String::new(),
+        crosswalks: trained_on,
         training: serde_json::json!({
-            "method": "linear map, symmetric InfoNCE, in-batch negatives drawn by ISCO group",
+            "method": if title_pairs.is_empty() {
+                "linear map, symmetric InfoNCE, in-batch negatives drawn by ISCO group"
+            } else {
+                "linear map, symmetric InfoNCE, in-batch negatives drawn by ISCO group; half of each batch crosswalk title -> label pairs"
+            },
             "target": format!("{:?}", options.target),
             "languages": options.languages,
             "steps": options.steps,
