@@ -165,17 +165,64 @@ fn lexical_ranking_targets_and_languages() {
             .all(|c| matches!(c, Class::Occupation | Class::IscoGroup)),
         "{classes:?}"
     );
-    // The union finds what either part finds: an ISCO group by its code's label.
-    let group = concepts
-        .iter()
-        .find(|c| c.class == Class::IscoGroup && c.label("en").is_some())
+    // In the pillar an ISCO group is reached through its occupations: it follows the best of
+    // them found, at 0.9 of its score, and says which.
+    let by_uri = |uri: &str| &concepts[index[uri] as usize];
+    let found = matcher
+        .search(&input("software developer", pillar.clone()))
         .unwrap();
-    let label = group.label("en").unwrap();
-    let found = matcher.search(&input(label, pillar)).unwrap();
-    assert!(
-        found.candidates.iter().any(|c| c.uri == group.iri.as_str()),
-        "{label}: {found:?}"
-    );
+    let groups: Vec<_> = found
+        .candidates
+        .iter()
+        .filter(|c| by_uri(&c.uri).class == Class::IscoGroup)
+        .collect();
+    assert!(!groups.is_empty(), "{found:?}");
+    for g in &groups {
+        let via = g
+            .via
+            .as_deref()
+            .expect("a group says which occupation led to it");
+        let member = found.candidates.iter().find(|c| c.uri == via).unwrap();
+        assert_eq!(by_uri(via).class, Class::Occupation);
+        assert_eq!(member.isco, g.isco, "the group is the occupation's own");
+        assert!((g.score - 0.9 * member.score).abs() < 1e-6);
+        assert_eq!(g.matched, member.matched);
+    }
+    assert_eq!(found.candidates[0].uri, DEVELOPER);
+    assert!(found
+        .candidates
+        .windows(2)
+        .all(|w| w[0].score >= w[1].score));
+    assert!(found
+        .candidates
+        .iter()
+        .all(|c| c.via.is_none() || by_uri(&c.uri).class == Class::IscoGroup));
+    // A group without occupations in the store is not reached through the pillar, but is by
+    // its own labels when groups alone are asked for.
+    let members: std::collections::HashSet<&str> = concepts
+        .iter()
+        .filter(|c| c.class == Class::Occupation)
+        .filter_map(|c| c.isco.as_deref())
+        .collect();
+    let lonely = concepts
+        .iter()
+        .find(|c| {
+            c.class == Class::IscoGroup
+                && c.label("en").is_some()
+                && !c.isco.as_deref().is_some_and(|code| members.contains(code))
+        })
+        .unwrap();
+    let label = lonely.label("en").unwrap();
+    let mut all = input(label, pillar);
+    all.k = 100;
+    let found = matcher.search(&all).unwrap();
+    assert!(found
+        .candidates
+        .iter()
+        .all(|c| c.uri != lonely.iri.as_str()));
+    let found = matcher.search(&input(label, Target::IscoGroups)).unwrap();
+    assert_eq!(found.candidates[0].uri, lonely.iri.as_str(), "{label}");
+    assert!(found.candidates[0].via.is_none());
 }
 
 #[test]
