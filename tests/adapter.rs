@@ -29,29 +29,34 @@ fn static_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(FAST_MODEL_DIR)
 }
 
+/// `model tune` on the store with the shipped static model, no hold-out, the report as JSON.
+fn run_tune(store: &str, out: &Path, extra: &[&str]) -> Output {
+    let model = static_model().display().to_string();
+    let out = out.display().to_string();
+    let mut args = vec![
+        "model",
+        "tune",
+        "--store",
+        store,
+        "--model",
+        &model,
+        "--holdout",
+        "0",
+        "--json",
+        "--out",
+        &out,
+    ];
+    args.extend(extra);
+    esco_ld(&args)
+}
+
 #[test]
 fn tuning_an_adapter_on_the_fixture_labels() {
     let (tmp, dir) = fixture_store();
     let store = dir.display().to_string();
     let model = static_model().display().to_string();
     let out = tmp.path().join("adapter");
-    let tune = |out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "model",
-            "tune",
-            "--store",
-            &store,
-            "--model",
-            &model,
-            "--holdout",
-            "0",
-            "--json",
-        ];
-        let out = out.to_str().unwrap().to_owned();
-        args.extend(["--out", &out]);
-        args.extend(extra);
-        esco_ld(&args)
-    };
+    let tune = |out: &Path, extra: &[&str]| run_tune(&store, out, extra);
     let o = tune(&out, &["--languages", "en", "--steps", "300"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -131,29 +136,12 @@ fn an_adapter_tuned_on_a_crosswalk_is_not_measured_on_it() {
     };
     assert!(expected > 0);
     let tune = |out: &Path, crosswalk: Option<&Path>| {
-        let out = out.to_str().unwrap().to_owned();
-        let mut args = vec![
-            "model",
-            "tune",
-            "--store",
-            &store,
-            "--model",
-            &model,
-            "--holdout",
-            "0",
-            "--languages",
-            "en",
-            "--steps",
-            "200",
-            "--json",
-            "--out",
-            &out,
-        ];
-        let c = crosswalk.map(|c| c.to_str().unwrap().to_owned());
+        let c = crosswalk.map(|c| c.display().to_string());
+        let mut extra = vec!["--languages", "en", "--steps", "200"];
         if let Some(c) = &c {
-            args.extend(["--crosswalk", c.as_str()]);
+            extra.extend(["--crosswalk", c.as_str()]);
         }
-        esco_ld(&args)
+        run_tune(&store, out, &extra)
     };
     let with = tmp.path().join("with");
     let o = tune(&with, Some(&crosswalk));
