@@ -471,6 +471,28 @@ fn match_with_the_static_model_and_staged_flag_errors() {
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["method"], "lexical", "{json}");
+    // The occupation pillar as a table: an ISCO group row names the occupation it came through.
+    let out = esco_ld(&[
+        "match",
+        "--store",
+        &store,
+        "--no-model",
+        "--target",
+        "occupations,isco-groups",
+        "software developer",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows[0].last(), Some(&"via"), "{table}");
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{table}");
+    assert_eq!(rows[1][8], "-", "{table}");
+    let group = rows
+        .iter()
+        .find(|r| r[4].contains("/esco/isco/"))
+        .unwrap_or_else(|| panic!("no group: {table}"));
+    assert!(group[8].contains("/esco/occupation/"), "{table}");
+    assert!(rows.iter().any(|r| r[4] == group[8]), "{table}");
     let out = esco_ld(&["index", "build", "--store", &store, "--staged"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

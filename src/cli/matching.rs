@@ -193,12 +193,12 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(
             out,
-            "rank\tscore\tlexical\tdense\turi\tlabel\tmatched\tlanguage"
+            "rank\tscore\tlexical\tdense\turi\tlabel\tmatched\tlanguage\tvia"
         )?;
         for (i, c) in found.candidates.iter().enumerate() {
             writeln!(
                 out,
-                "{}\t{:.3}\t{:.3}\t{}\t{}\t{}\t{}\t{}",
+                "{}\t{:.3}\t{:.3}\t{}\t{}\t{}\t{}\t{}\t{}",
                 i + 1,
                 c.score,
                 c.lexical,
@@ -206,7 +206,8 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
                 c.uri,
                 c.label,
                 c.matched,
-                c.matched_language
+                c.matched_language,
+                c.via.as_deref().unwrap_or("-")
             )?;
         }
     }
