@@ -501,3 +501,100 @@ fn match_with_the_static_model_and_staged_flag_errors() {
         stderr(&out)
     );
 }
+
+#[test]
+fn match_in_one_label_language_and_eval_on_reachable_rows() {
+    let (tmp, store) = loaded();
+    // Labels in French only: every candidate matched on a French form.
+    let out = esco_ld(&[
+        "match",
+        "--store",
+        &store,
+        "--no-model",
+        "--esco-language",
+        "FR",
+        "--json",
+        "analyste logiciel",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let candidates = json["candidates"].as_array().unwrap();
+    assert_eq!(candidates[0]["uri"], OCC, "{json}");
+    assert!(
+        candidates.iter().all(|c| c["matched_language"] == "fr"),
+        "{json}"
+    );
+    let out = esco_ld(&[
+        "match",
+        "--store",
+        &store,
+        "--no-model",
+        "--esco-language",
+        "fr_FR!",
+        "nurse",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--esco-language \"fr_FR!\" is not a language tag"),
+        "{}",
+        stderr(&out)
+    );
+    // A table with a row mapped to an occupation and one mapped to an ISCO group only.
+    let table = tmp.path().join("XX_mapping.csv");
+    std::fs::write(
+        &table,
+        format!(
+            "Mapping project name,ESCO - XX\nClassification 2 Language,en\n,\n\
+             Classification 1 URI,Classification 2 ID,Classification 2 PrefLabel,Mapping relation\n\
+             {OCC},1,software analyst,exactMatch\n\
+             http://data.europa.eu/esco/isco/C2512,2,software developers,narrowMatch\n"
+        ),
+    )
+    .unwrap();
+    let table = table.display().to_string();
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--store",
+            &store,
+            "--no-model",
+            "--crosswalk",
+            &table,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = esco_ld(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // Occupations only: the group's row is counted, as a miss.
+    let all = eval(&[]);
+    assert_eq!(all["overall"]["queries"], 2, "{all}");
+    assert_eq!(all["unreachable"], 1, "{all}");
+    assert_eq!(all["overall"]["top_1"], 0.5, "{all}");
+    // Left out on request.
+    let reachable = eval(&["--reachable-only"]);
+    assert_eq!(reachable["overall"]["queries"], 1, "{reachable}");
+    assert_eq!(reachable["unreachable"], 1, "{reachable}");
+    assert_eq!(reachable["overall"]["mrr"], 1.0, "{reachable}");
+    // With the groups in the target, both rows are reachable.
+    let pillar = eval(&["--reachable-only", "--target", "occupations,isco-groups"]);
+    assert_eq!(pillar["overall"]["queries"], 2, "{pillar}");
+    assert_eq!(pillar["unreachable"], 0, "{pillar}");
+    // The table says so.
+    let out = esco_ld(&[
+        "eval",
+        "--store",
+        &store,
+        "--no-model",
+        "--crosswalk",
+        &table,
+        "--reachable-only",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 queries left out: no gold answer within the target"),
+        "{}",
+        stdout(&out)
+    );
+}

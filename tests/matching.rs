@@ -267,10 +267,13 @@ fn evaluation_on_the_fixture_crosswalk() {
         esco_language: None,
         target: Target::Occupations,
         language: Some("en".into()),
+        reachable_only: false,
     };
     let report = eval::evaluate(&matcher, &queries, &options, &|_, _| {}).unwrap();
     let o = &report.overall;
     assert!(o.queries > 0 && o.queries + report.skipped <= queries.len());
+    // O*NET maps to occupations: every counted query can be answered.
+    assert_eq!(report.unreachable, 0);
     assert!(o.mrr > 0.3 && o.mrr <= 1.0, "{o:?}");
     assert!(o.top_1 <= o.top_2 && o.top_2 <= o.top_3 && o.top_10 <= o.top_30);
     // Every counted query's outcome, agreeing with the figures.
@@ -625,6 +628,23 @@ async fn api_match_get_post_and_errors() {
         .contains("/occupation/"));
     assert!(results[1]["candidates"].as_array().unwrap().len() <= 2);
 
+    // Labels in one language only: the French forms, the concept's French label.
+    let resp = atest::call_service(
+        &app,
+        atest::TestRequest::get()
+            .uri("/api/match?text=analyste%20logiciel&esco_language=fr&language=fr")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: serde_json::Value = atest::read_body_json(resp).await;
+    let candidates = body["candidates"].as_array().unwrap();
+    assert_eq!(candidates[0]["uri"], ANALYST, "{body}");
+    assert!(
+        candidates.iter().all(|c| c["matched_language"] == "fr"),
+        "{body}"
+    );
+
     for (uri, needle) in [
         ("/api/match", "text"),
         ("/api/match?text=", "text"),
@@ -633,6 +653,7 @@ async fn api_match_get_post_and_errors() {
         ("/api/match?text=x&k=ten", "k"),
         ("/api/match?text=x&target=planets", "target"),
         ("/api/match?text=x&language=english", "language"),
+        ("/api/match?text=x&esco_language=fr!", "esco_language"),
         ("/api/match?text=x&colour=red", "colour"),
     ] {
         let resp = atest::call_service(&app, atest::TestRequest::get().uri(uri).to_request()).await;

@@ -48,6 +48,9 @@ pub struct MatchArgs {
     /// Input language (ISO 639-1); detected when absent.
     #[arg(long)]
     language: Option<String>,
+    /// Match against ESCO labels in this language only (default: every language).
+    #[arg(long)]
+    esco_language: Option<String>,
     /// occupations, skills, isco-groups, skill-groups, any, or a scheme IRI.
     #[arg(long, default_value = "occupations")]
     target: String,
@@ -86,6 +89,11 @@ pub struct EvalArgs {
     /// What to match against.
     #[arg(long, default_value = "occupations")]
     target: String,
+    /// Leave out the queries none of whose gold answers is within the target (e.g. rows mapped
+    /// to an ISCO group only, when the target is `occupations`); they are counted as misses
+    /// otherwise.
+    #[arg(long)]
+    reachable_only: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -171,9 +179,10 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     if args.k == 0 || args.k > crate::matching::MAX_K {
         bail!("-k must be between 1 and {}", crate::matching::MAX_K);
     }
+    let esco_language = label_language(args.esco_language.as_deref())?;
     let scope = setup::Scope {
         target: Some(target.clone()),
-        language: None,
+        language: esco_language.clone(),
         preferred_only: false,
     };
     let matcher = open_matcher(&args.store, &args.model, &scope)?;
@@ -183,7 +192,7 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
         language: args.language,
         target,
         k: args.k,
-        label_language: None,
+        label_language: esco_language,
     })?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -225,15 +234,26 @@ fn relations(names: &[String]) -> anyhow::Result<BTreeSet<MatchKind>> {
         .collect()
 }
 
+/// `--esco-language`, checked and lower-cased.
+fn label_language(tag: Option<&str>) -> anyhow::Result<Option<String>> {
+    match tag {
+        Some(l) if !crate::matching::language::valid_tag(l) => {
+            bail!("--esco-language {l:?} is not a language tag (ISO 639-1, e.g. sv)")
+        }
+        l => Ok(l.map(str::to_ascii_lowercase)),
+    }
+}
+
 /// Runs `eval`.
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let relations = relations(&args.relations)?;
     let target = Target::parse(&args.target)?;
+    let esco_language = label_language(args.esco_language.as_deref())?;
     let (queries, language) = eval::crosswalk_queries(&args.crosswalk)
         .with_context(|| format!("cannot read {}", args.crosswalk.display()))?;
     let scope = setup::Scope {
         target: Some(target.clone()),
-        language: args.esco_language.clone(),
+        language: esco_language.clone(),
         preferred_only: false,
     };
     let matcher = open_matcher(&args.store, &args.model, &scope)?;
@@ -252,9 +272,10 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let options = eval::Options {
         with_description: args.with_description,
         relations,
-        esco_language: args.esco_language,
+        esco_language,
         target,
         language: Some(language).filter(|l| crate::matching::language::valid_tag(l)),
+        reachable_only: args.reachable_only,
     };
     let report = eval::evaluate(&matcher, &queries, &options, &progress_bar("matching"))?;
     write_ranks(&report, args.ranks.as_deref())?;

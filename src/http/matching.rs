@@ -28,6 +28,8 @@ struct InputJson {
     text: Option<String>,
     description: Option<String>,
     language: Option<String>,
+    /// Match against ESCO labels in this language only.
+    esco_language: Option<String>,
     target: Option<String>,
     k: Option<i64>,
 }
@@ -69,9 +71,14 @@ fn input(json: InputJson, at: Option<usize>) -> Result<Input, ApiError> {
     if !(1..=MAX_K as i64).contains(&k) {
         return Err(bad(format!("`k` must be between 1 and {MAX_K} (got {k})")));
     }
-    if let Some(lang) = &json.language {
-        if !crate::matching::language::valid_tag(lang) {
-            return Err(bad(format!("`language` {lang:?} is not a language tag")));
+    for (key, tag) in [
+        ("language", &json.language),
+        ("esco_language", &json.esco_language),
+    ] {
+        if let Some(lang) = tag {
+            if !crate::matching::language::valid_tag(lang) {
+                return Err(bad(format!("`{key}` {lang:?} is not a language tag")));
+            }
         }
     }
     let target = Target::parse(json.target.as_deref().unwrap_or("occupations"))
@@ -82,7 +89,7 @@ fn input(json: InputJson, at: Option<usize>) -> Result<Input, ApiError> {
         language: json.language.map(|l| l.to_ascii_lowercase()),
         target,
         k: usize::try_from(k).unwrap_or(10),
-        label_language: None,
+        label_language: json.esco_language.map(|l| l.to_ascii_lowercase()),
     })
 }
 
@@ -134,6 +141,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
         text: None,
         description: None,
         language: None,
+        esco_language: None,
         target: None,
         k: None,
     };
@@ -143,6 +151,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
             "text" => json.text = Some(v),
             "description" => json.description = Some(v),
             "language" => json.language = Some(v),
+            "esco_language" => json.esco_language = Some(v),
             "target" => json.target = Some(v),
             "k" => {
                 json.k = Some(v.parse().map_err(|_| {
@@ -155,7 +164,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
             other => {
                 return Err(ApiError::new(
                     Code::BadRequest,
-                    format!("unknown parameter {other:?}: text, description, language, target, k"),
+                    format!("unknown parameter {other:?}: text, description, language, esco_language, target, k"),
                 ))
             }
         }

@@ -165,6 +165,11 @@ pub struct Report {
     pub method: String,
     /// Queries whose gold answers are all unknown to the store (left out).
     pub skipped: usize,
+    /// Queries none of whose gold answers is within the target: counted as misses, or left
+    /// out with [`Options::reachable_only`].
+    pub unreachable: usize,
+    /// Whether those were left out.
+    pub reachable_only: bool,
     /// Every counted query's outcome, in the order of the queries.
     #[serde(skip)]
     pub ranked: Vec<Ranked>,
@@ -224,6 +229,9 @@ pub struct Options {
     pub target: Target,
     /// Input language (else detected per query).
     pub language: Option<String>,
+    /// Leave out the queries none of whose gold answers is within the target (an ISCO group
+    /// when the target is `occupations`): the figures of what the target can reach.
+    pub reachable_only: bool,
 }
 
 /// Ranks every query and scores the rankings.
@@ -237,6 +245,8 @@ pub fn evaluate(
     let started = Instant::now();
     let mut rows: Vec<(Vec<String>, &Query)> = Vec::new();
     let mut skipped = 0;
+    let mut unreachable = 0;
+    let concepts = &matcher.base.forms.concepts;
     for (n, q) in queries.iter().enumerate() {
         let counted: Vec<&(String, MatchKind)> = q
             .gold
@@ -249,6 +259,17 @@ pub fn evaluate(
         if !counted.iter().any(|(u, _)| index.contains_key(u.as_str())) {
             skipped += 1;
             continue;
+        }
+        let reachable = counted.iter().any(|(u, _)| {
+            index
+                .get(u.as_str())
+                .is_some_and(|&c| options.target.accepts(&concepts[c as usize]))
+        });
+        if !reachable {
+            unreachable += 1;
+            if options.reachable_only {
+                continue;
+            }
         }
         let input = Input {
             text: q.text.clone(),
@@ -309,6 +330,8 @@ pub fn evaluate(
             .collect(),
         method: matcher.method().to_owned(),
         skipped,
+        unreachable,
+        reachable_only: options.reachable_only,
         ranked: outcomes,
     })
 }
@@ -340,19 +363,31 @@ pub fn print_table(report: &Report, out: &mut impl std::io::Write) -> std::io::R
         row(name, f)?;
     }
     row("overall", &report.overall)?;
+    let mut notes = Vec::new();
+    if report.skipped > 0 {
+        notes.push(format!(
+            "{} queries left out: gold unknown to the store",
+            report.skipped
+        ));
+    }
+    if report.unreachable > 0 {
+        notes.push(format!(
+            "{} queries {}: no gold answer within the target",
+            report.unreachable,
+            if report.reachable_only {
+                "left out"
+            } else {
+                "counted as misses"
+            }
+        ));
+    }
     writeln!(
         out,
-        "{} queries/s ({}){}",
-        format_args!("{:.1}", report.overall.queries_per_s),
+        "{:.1} queries/s ({}){}{}",
+        report.overall.queries_per_s,
         report.method,
-        if report.skipped > 0 {
-            format!(
-                "; {} queries left out: gold unknown to the store",
-                report.skipped
-            )
-        } else {
-            String::new()
-        }
+        if notes.is_empty() { "" } else { "; " },
+        notes.join("; ")
     )
 }
 

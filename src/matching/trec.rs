@@ -207,6 +207,8 @@ impl Collection {
             by_relation: BTreeMap::new(),
             method: matcher.method().to_owned(),
             skipped: self.queries.len() - judged.len(),
+            unreachable: 0,
+            reachable_only: false,
             ranked,
         })
     }
