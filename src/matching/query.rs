@@ -67,21 +67,21 @@ const FILLERS: &[&str] = &[
 ];
 
 /// The part of `text` to match: exclusion clauses and filler parts removed (the text itself
-/// when nothing would be left), in lower case when it is written in capitals.
+/// when nothing would be left), in lower case when it is written in capitals, else with its
+/// runs of capital letters lower-cased.
 pub fn focus(text: &str) -> String {
     let focused = cut_clauses(text);
     if shouted(&focused) {
         focused.to_lowercase()
     } else {
-        focused
+        lower_capital_runs(&focused)
     }
 }
 
 /// Whether `text` is written in capitals ("OPERADORES DE MÁQUINA TEJEDORA", as many national
 /// classifications write their titles): at least four cased letters, nine in ten of them upper
 /// case. ESCO's labels are in lower case and the models' tokenisers are case-sensitive, so a
-/// title in capitals falls apart into rare word pieces; mixed case ("IT manager", "REZIDENTS
-/// (izņemot ...)") stays as written.
+/// title in capitals falls apart into rare word pieces.
 fn shouted(text: &str) -> bool {
     let (mut upper, mut cased) = (0usize, 0usize);
     for c in text.chars() {
@@ -93,6 +93,32 @@ fn shouted(text: &str) -> bool {
         }
     }
     cased >= 4 && upper * 10 >= cased * 9
+}
+
+/// `text` with each run of four or more capital letters lower-cased: the Latvian classification
+/// writes the head of three titles in four that way ("Suņu FRIZIERIS", "AgroMETEOROLOGS").
+/// Shorter runs are acronyms ("IT manager", "SAP-Berater") and stay.
+fn lower_capital_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 4 {
+            out.push_str(&run.to_lowercase());
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_uppercase() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// `text` without its exclusion clauses and filler parts.
@@ -251,6 +277,17 @@ mod tests {
         assert_eq!(
             focus("DIRECTORES DE DEPARTAMENTO y JEFES"),
             "directores de departamento y jefes"
+        );
+        // In mixed case, the words in capitals go lower case; a word's lower-case part stays.
+        assert_eq!(focus("Suņu FRIZIERIS"), "Suņu frizieris");
+        assert_eq!(
+            focus("Pamatdarbības struktūrvienības VADĪTĀJS (restorānu pakalpojumu jomā)"),
+            "Pamatdarbības struktūrvienības vadītājs (restorānu pakalpojumu jomā)"
+        );
+        assert_eq!(focus("AgroMETEOROLOGS"), "Agrometeorologs");
+        assert_eq!(
+            focus("HSEQ Manager/KMA-samordnare"),
+            "hseq Manager/KMA-samordnare"
         );
         // Mixed case, acronyms and words too short to tell stay as written.
         for t in [
