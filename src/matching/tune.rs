@@ -8,7 +8,8 @@
 //!
 //! Crosswalks may be added (`--crosswalk`): each foreign title and a label of the ESCO concept
 //! it is mapped to make one more positive pair, the task itself. An adapter trained on a
-//! crosswalk records its checksum, and `eval` will not measure it on that crosswalk.
+//! crosswalk records its fingerprint (the sha256 of its sorted title → concept pairs, see
+//! [`super::eval::fingerprint`]), and `eval` will not measure it on that crosswalk.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
