@@ -21,6 +21,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A command that must succeed and print one JSON value.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = esco_ld(args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn loaded() -> (tempfile::TempDir, String) {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store").display().to_string();
@@ -245,7 +252,7 @@ fn crosswalk_import_adds_a_crosswalk_to_a_store() {
 #[test]
 fn search_finds_labels_and_refuses_bad_flags() {
     let (tmp, store) = loaded();
-    let out = esco_ld(&[
+    let body = json_of(&[
         "search",
         "--store",
         &store,
@@ -254,8 +261,6 @@ fn search_finds_labels_and_refuses_bad_flags() {
         "--json",
         "software analyst",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["hits"][0]["uri"], OCC);
     assert_eq!(body["hits"][0]["matched_kind"], "preferred");
     // The index now lives beside the store; a second run reuses it as it is.
@@ -506,7 +511,7 @@ fn match_with_the_static_model_and_staged_flag_errors() {
 fn match_in_one_label_language_and_eval_on_reachable_rows() {
     let (tmp, store) = loaded();
     // Labels in French only: every candidate matched on a French form.
-    let out = esco_ld(&[
+    let json = json_of(&[
         "match",
         "--store",
         &store,
@@ -516,8 +521,6 @@ fn match_in_one_label_language_and_eval_on_reachable_rows() {
         "--json",
         "analyste logiciel",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let candidates = json["candidates"].as_array().unwrap();
     assert_eq!(candidates[0]["uri"], OCC, "{json}");
     assert!(
@@ -563,9 +566,7 @@ fn match_in_one_label_language_and_eval_on_reachable_rows() {
             "--json",
         ];
         args.extend_from_slice(extra);
-        let out = esco_ld(&args);
-        assert!(out.status.success(), "{}", stderr(&out));
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        json_of(&args)
     };
     // Occupations only: the group's row is counted, as a miss.
     let all = eval(&[]);
