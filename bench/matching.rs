@@ -1,6 +1,7 @@
 //! Matching benchmark (in-process): `cargo bench --bench matching -- [STORE] [MODEL]`.
 //!
-//! Prints embedding throughput (batched and one text at a time); the fast first stage (the
+//! Prints embedding throughput (batched and one text at a time, beside the baseline of candle
+//! looking up the core count for every product); the fast first stage (the
 //! shipped static model) over the full data: first build, restart, match latency, HNSW against
 //! exact search; then the model's dense side-index build for the full data (embedding what the vector cache lacks, then the HNSW graph; and the graph
 //! alone from cached vectors; and a restart), match latency p50/p99 for one title in process,
@@ -66,21 +67,39 @@ fn main() -> anyhow::Result<()> {
         "model load                         {:8.2} s",
         t.elapsed().as_secs_f64()
     );
+    let one_at_a_time = |n: usize| -> anyhow::Result<Vec<f64>> {
+        let mut single = Vec::new();
+        for title in titles.iter().take(n) {
+            let t = Instant::now();
+            encoder.embed(&[title], Kind::Query)?;
+            single.push(t.elapsed().as_secs_f64());
+        }
+        Ok(single)
+    };
+    // The baseline: candle left to look up the core count for every product (what the binary
+    // did before `fix_thread_count`, which it now calls first thing); then fixed, as it runs.
+    let baseline = std::env::var_os("RAYON_NUM_THREADS")
+        .is_none()
+        .then(|| one_at_a_time(200))
+        .transpose()?
+        .map(ms);
+    esco_ld::embed::fix_thread_count();
     let t = Instant::now();
     for chunk in titles.chunks(64) {
         encoder.embed(chunk, Kind::Query)?;
     }
     let batch_rate = titles.len() as f64 / t.elapsed().as_secs_f64();
-    let mut single = Vec::new();
-    for title in titles.iter().take(200) {
-        let t = Instant::now();
-        encoder.embed(&[title], Kind::Query)?;
-        single.push(t.elapsed().as_secs_f64());
-    }
+    let single = one_at_a_time(200)?;
     let single_rate = single.len() as f64 / single.iter().sum::<f64>();
     let (p50, p99) = ms(single);
     println!("embedding, batches of 64           {batch_rate:8.1} texts/s");
     println!("embedding, one at a time           {single_rate:8.1} texts/s  (p50 {p50:.1} ms, p99 {p99:.1} ms)");
+    if let Some((b50, b99)) = baseline {
+        println!(
+            "  baseline, core count looked up per product: p50 {b50:.1} ms, p99 {b99:.1} ms (p50 {:.2}x)",
+            b50 / p50
+        );
+    }
     drop(encoder);
     let fast_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::FAST_MODEL_DIR);
     let statics = Encoder::load(&fast_dir)?;

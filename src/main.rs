@@ -1,6 +1,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    esco_ld::embed::fix_thread_count();
     let cli = esco_ld::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -263,6 +263,21 @@ impl Encoder {
     }
 }
 
+/// Fixes the tensor library's thread count for the process; call it first thing in `main`,
+/// while the process has one thread (changing the environment races with threads reading it).
+///
+/// Unless `RAYON_NUM_THREADS` is set, candle looks up the number of physical cores for every
+/// matrix product, and on Linux that reads and parses `/proc/cpuinfo`: a hundred reads for one
+/// title through multilingual-e5-small, a third of its forward pass on two cores. Setting the
+/// variable (to the CPUs the process may use, as rayon's own default) makes it a lookup. A value
+/// already set is kept.
+pub fn fix_thread_count() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        std::env::set_var("RAYON_NUM_THREADS", cpus.to_string());
+    }
+}
+
 /// Whether the model folder holds a static (model2vec) model.
 pub fn is_static_model(dir: &Path) -> bool {
     std::fs::read(dir.join("config.json"))
