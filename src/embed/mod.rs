@@ -268,7 +268,8 @@ impl Encoder {
 ///
 /// Unless `RAYON_NUM_THREADS` is set, candle looks up the number of physical cores for every
 /// matrix product, and on Linux that reads and parses `/proc/cpuinfo`: a hundred reads for one
-/// title through multilingual-e5-small, a third of its forward pass on two cores. Setting the
+/// title through multilingual-e5-small, a fifth to a third of its forward pass on two cores
+/// (`bench/matching.rs` measures both ways in one process). Setting the
 /// variable (to the CPUs the process may use, as rayon's own default) makes it a lookup. A value
 /// already set is kept.
 pub fn fix_thread_count() {
