@@ -11,10 +11,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use esco_ld::concept::Target;
 use esco_ld::embed::{Encoder, Kind};
 use esco_ld::matching::dense::Dense;
 use esco_ld::matching::setup::{self, ModelChoice, Scope};
-use esco_ld::matching::{Input, Matcher, Semantic, Target};
+use esco_ld::matching::{Input, Matcher, Semantic};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -123,7 +124,7 @@ fn main() -> anyhow::Result<()> {
     let fast = ModelChoice::Dir(fast_dir);
     let scratch_fast = tempfile::tempdir()?;
     // The store's version, as the service tags the snapshot of the forms it reads.
-    let stamp = setup::stamp(&store_path);
+    let stamp = esco_ld::store::StoreVersion::of_dir(&store_path).index_tag();
     let t = Instant::now();
     let (fast_matcher, report) = setup::matcher(
         &store,
@@ -188,7 +189,7 @@ fn main() -> anyhow::Result<()> {
     // The model's side-index (the full data unless BENCH_SCOPE narrows it, e.g.
     // `occupations-es`): whatever the vector cache lacks is embedded now.
     let scope = bench_scope()?;
-    let index_dir = setup::index_dir(&store_path);
+    let index_dir = esco_ld::store::StoreLayout::new(&store_path).matching();
     let t = Instant::now();
     let (matcher, report) =
         setup::matcher(&store, Some(&stamp), &index_dir, &model, &scope, &|d, n| {
@@ -264,7 +265,7 @@ fn bench_scope() -> anyhow::Result<Scope> {
         _ => (spec.as_str(), None),
     };
     Ok(Scope {
-        target: Some(Target::parse(target)?),
+        target: Some(target.parse::<Target>()?),
         language,
         preferred_only: false,
     })

@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use esco_ld::matching::forms::{FormKind, Forms};
 use esco_ld::search::{Mode, Request, SearchIndex};
+use esco_ld::store::forms::{FormKind, Forms};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

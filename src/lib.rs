@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod concept;
 pub mod conneg;
 pub mod crosswalk;
 pub mod curation;
@@ -19,6 +20,7 @@ pub mod sparql;
 pub mod stats;
 pub mod store;
 pub mod table;
+pub mod text;
 pub mod util;
 pub mod vocab;
 

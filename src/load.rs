@@ -24,7 +24,7 @@ use crate::vocab::{esco as esco_terms, mint, owl, rdf, skos};
 #[non_exhaustive]
 pub enum LoadError {
     /// A file could not be read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -106,7 +106,7 @@ pub enum LoadError {
     #[error("SKOS integrity violations, nothing was loaded:\n{0}")]
     Integrity(String),
     /// The storage failed.
-    #[error("storage: {0}")]
+    #[error("storage")]
     Storage(#[from] StorageError),
     /// A query of the checks failed.
     #[error("query: {0}")]

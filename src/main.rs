@@ -12,15 +12,7 @@ fn main() -> std::process::ExitCode {
     match esco_ld::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // Each cause once: layer errors already quote their source in their message.
-            let mut message = e.to_string();
-            for cause in e.chain().skip(1) {
-                let cause = cause.to_string();
-                if !message.contains(&cause) {
-                    message = format!("{message}: {cause}");
-                }
-            }
-            eprintln!("error: {message}");
+            eprintln!("error: {}", esco_ld::util::error_chain(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }

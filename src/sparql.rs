@@ -18,10 +18,10 @@ use oxigraph::store::Store;
 #[non_exhaustive]
 pub enum SparqlError {
     /// The query does not parse; the message carries the position.
-    #[error("{0}")]
+    #[error(transparent)]
     Syntax(#[from] SparqlSyntaxError),
     /// Evaluation failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Evaluation(#[from] QueryEvaluationError),
     /// The time limit ran out.
     #[error("the query ran longer than its time limit of {} s and was stopped", .0.as_secs_f64())]
@@ -33,7 +33,7 @@ pub enum SparqlError {
     #[error("{0}")]
     Format(String),
     /// Writing failed.
-    #[error("writing the results: {0}")]
+    #[error("writing the results")]
     Io(#[from] std::io::Error),
 }
 

@@ -127,6 +127,23 @@ mod tests {
     }
 }
 
+/// An error and its causes, each once, joined by `: `. Every error type of the crate follows one
+/// convention: a message says what failed and names the context, never its cause, which is
+/// only its `source()` (or the variant is `transparent`); this writes the whole chain.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !text.is_empty() {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = e.source();
+    }
+    out
+}
+
 /// `n` random bytes from the operating system, as lower-case hex.
 pub fn random_hex(n: usize) -> io::Result<String> {
     use std::io::Read;

@@ -6,24 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
+use esco_ld::concept::Target;
 use esco_ld::embed::adapter::{Adapter, Manifest, TrainedOn, FORMAT};
 use esco_ld::embed::{Encoder, Kind, FAST_MODEL_DIR};
 use esco_ld::matching::dense::Dense;
 use esco_ld::matching::eval;
-use esco_ld::matching::forms::Forms;
-use esco_ld::matching::{Input, Matcher, Semantic, Target};
+use esco_ld::matching::{Input, Matcher, Semantic};
+use esco_ld::store::forms::Forms;
 
-use crate::common::{fixture, fixture_store};
-
-fn esco_ld(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_esco-ld"))
-        .args(args)
-        .env_remove("ESCO_LD_STORE")
-        .env_remove("ESCO_LD_MODEL")
-        .env_remove("ESCO_LD_ADAPTER")
-        .output()
-        .unwrap()
-}
+use crate::common::{esco_ld, fixture, fixture_store};
 
 fn static_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(FAST_MODEL_DIR)
@@ -130,7 +121,7 @@ fn an_adapter_tuned_on_a_crosswalk_is_not_measured_on_it() {
                 forms
                     .concepts
                     .iter()
-                    .any(|c| c.iri.as_str() == uri.as_str() && Target::Occupations.accepts(c))
+                    .any(|c| c.iri.as_str() == uri.as_str() && c.is_in(&Target::Occupations))
             })
             .count()
     };
@@ -250,7 +241,7 @@ fn input(text: &str) -> Input {
 
 /// The matcher over every label with `encoder`, its index in `index`.
 fn matcher(store: &oxigraph::store::Store, index: &Path, encoder: Encoder) -> Matcher {
-    let forms = esco_ld::matching::forms::Forms::read(store).unwrap();
+    let forms = esco_ld::store::forms::Forms::read(store).unwrap();
     let matcher = Matcher::lexical(forms);
     let (dense, _) = Dense::open(
         index,

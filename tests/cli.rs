@@ -3,15 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{csv_column, distinct, fixture};
-
-fn esco_ld(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_esco-ld"))
-        .args(args)
-        .env_remove("ESCO_LD_STORE")
-        .output()
-        .unwrap()
-}
+use crate::common::{csv_column, distinct, esco_ld, fixture};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -273,16 +265,17 @@ fn search_finds_labels_and_refuses_bad_flags() {
         "{}",
         stderr(&out)
     );
-    for (args, needle) in [
-        (vec!["--type", "planet"], "unknown type"),
-        (vec!["--language", "xx"], "no labels in language"),
-        (vec!["--limit", "0"], "--limit must be between"),
+    // Bad flag values are usage errors (2); what the store cannot answer is an error (1).
+    for (args, code, needle) in [
+        (vec!["--type", "planet"], 2, "unknown type"),
+        (vec!["--language", "xx"], 1, "no labels in language"),
+        (vec!["--limit", "0"], 2, "--limit"),
     ] {
         let mut all = vec!["search", "--store", &store];
         all.extend(args);
         all.push("nurse");
         let out = esco_ld(&all);
-        assert_eq!(out.status.code(), Some(1), "{all:?}");
+        assert_eq!(out.status.code(), Some(code), "{all:?}");
         assert!(stderr(&out).contains(needle), "{all:?}: {}", stderr(&out));
     }
 }

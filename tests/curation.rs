@@ -68,9 +68,10 @@ const P: &str = "/api/projects/lv-test";
 async fn a_whole_project_with_three_curators() {
     let (tmp, state) = {
         let users_dir = tempfile::tempdir().unwrap();
-        let file = users_dir.path().join("users.json");
+        let layout = esco_ld::store::StoreLayout::new(users_dir.path().join("store"));
+        let file = layout.users();
         let config = esco_ld::http::Config {
-            users_file: Some(file.clone()),
+            layout: Some(layout.clone()),
             ..lexical_config(Some(ADMIN_TOKEN))
         };
         let (guard, state) = app_state(config);
@@ -461,9 +462,10 @@ async fn a_whole_project_with_three_curators() {
 #[actix_web::test]
 async fn curators_work_through_the_html_screens() {
     let users_dir = tempfile::tempdir().unwrap();
-    let file = users_dir.path().join("users.json");
+    let layout = esco_ld::store::StoreLayout::new(users_dir.path().join("store"));
+    let file = layout.users();
     let config = esco_ld::http::Config {
-        users_file: Some(file.clone()),
+        layout: Some(layout.clone()),
         ..lexical_config(Some(ADMIN_TOKEN))
     };
     let (_guard, state) = app_state(config);
@@ -663,9 +665,10 @@ const SKOS_SOURCE: &str = r#"@prefix skos: <http://www.w3.org/2004/02/skos/core#
 #[actix_web::test]
 async fn a_skos_source_and_every_revision_of_the_crosswalk_as_a_dump() {
     let users_dir = tempfile::tempdir().unwrap();
-    let file = users_dir.path().join("users.json");
+    let layout = esco_ld::store::StoreLayout::new(users_dir.path().join("store"));
+    let file = layout.users();
     let config = esco_ld::http::Config {
-        users_file: Some(file.clone()),
+        layout: Some(layout.clone()),
         ..lexical_config(Some(ADMIN_TOKEN))
     };
     let (_guard, state) = app_state(config);

@@ -2,12 +2,9 @@
 //! answers are checked against what the store says (SPARQL), not against copied values.
 
 use actix_web::http::StatusCode;
-use actix_web::test as atest;
-use esco_ld::http::build_app;
 use serde_json::Value;
 
-use crate::common::{app_state, count, lexical_config};
-use crate::search::get_json;
+use crate::common::{count, TestApp};
 
 const ANALYST: &str = "http://data.europa.eu/esco/occupation/04ba4d6c-957d-417f-bf63-5b9e015a9f86";
 const DEVELOPER: &str =
@@ -44,13 +41,13 @@ fn select_uris(store: &oxigraph::store::Store, query: &str) -> Vec<String> {
 
 #[actix_web::test]
 async fn occupation_resource_has_the_esco_shape_and_the_store_links() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let store = data.store.clone();
-    let app = atest::init_service(build_app(data)).await;
-    let (status, r) = get_json!(
-        &app,
-        &format!("/resource/occupation?uri={ANALYST}&language=fr&selectedVersion=v1.1.1")
-    );
+    let app = TestApp::lexical();
+    let store = app.store().clone();
+    let (status, r) = app
+        .get_json(&format!(
+            "/resource/occupation?uri={ANALYST}&language=fr&selectedVersion=v1.1.1"
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["className"], "Occupation");
     assert_eq!(r["classId"], "http://data.europa.eu/esco/model#Occupation");
@@ -111,8 +108,8 @@ async fn occupation_resource_has_the_esco_shape_and_the_store_links() {
 
 #[actix_web::test]
 async fn skill_concept_and_taxonomy_resources() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let store = data.store.clone();
+    let app = TestApp::lexical();
+    let store = app.store().clone();
     // The fixture has no ESCO schemes: one with top concepts both ways.
     store
         .update(
@@ -124,13 +121,12 @@ async fn skill_concept_and_taxonomy_resources() {
                <http://data.europa.eu/esco/isco/C22> skos:topConceptOf <http://data.europa.eu/esco/concept-scheme/isco> } }",
         )
         .unwrap();
-    let app = atest::init_service(build_app(data)).await;
     let essential = select_uris(
         &store,
         &format!("SELECT ?s WHERE {{ <{ANALYST}> esco:relatedEssentialSkill ?s }}"),
     );
     let skill = &essential[0];
-    let (status, r) = get_json!(&app, &format!("/resource/skill?uri={skill}"));
+    let (status, r) = app.get_json(&format!("/resource/skill?uri={skill}")).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["className"], "Skill");
     assert!(uris(&r["_links"]["isEssentialForOccupation"]).contains(&ANALYST.to_owned()));
@@ -151,7 +147,9 @@ async fn skill_concept_and_taxonomy_resources() {
         )
     );
     // An ISCO group through /resource/concept: its code and its narrower occupations.
-    let (status, r) = get_json!(&app, &format!("/resource/concept?uri={ISCO_2512}"));
+    let (status, r) = app
+        .get_json(&format!("/resource/concept?uri={ISCO_2512}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["className"], "Concept");
     assert_eq!(r["code"], "2512");
@@ -163,7 +161,9 @@ async fn skill_concept_and_taxonomy_resources() {
     assert_eq!(uris(&r["_links"]["narrowerOccupation"]), narrower);
     // A concept scheme through /resource/taxonomy: its top concepts.
     let scheme = "http://data.europa.eu/esco/concept-scheme/isco";
-    let (status, r) = get_json!(&app, &format!("/resource/taxonomy?uri={scheme}"));
+    let (status, r) = app
+        .get_json(&format!("/resource/taxonomy?uri={scheme}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["className"], "ConceptScheme");
     assert_eq!(r["title"], "ISCO-08");
@@ -176,9 +176,8 @@ async fn skill_concept_and_taxonomy_resources() {
 
 #[actix_web::test]
 async fn related_pages_through_a_relation() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let store = data.store.clone();
-    let app = atest::init_service(build_app(data)).await;
+    let app = TestApp::lexical();
+    let store = app.store().clone();
     let total = count(&store, &format!("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ <{ANALYST}> esco:relatedEssentialSkill ?s }}"));
     assert!(total > 2);
     let mut seen = Vec::new();
@@ -186,7 +185,7 @@ async fn related_pages_through_a_relation() {
         "/resource/related?uri={ANALYST}&relation=hasEssentialSkill&limit=2"
     ));
     while let Some(uri) = next.take() {
-        let (status, r) = get_json!(&app, &uri);
+        let (status, r) = app.get_json(&uri).await;
         assert_eq!(status, StatusCode::OK, "{r}");
         assert_eq!(r["total"].as_u64().unwrap(), total);
         let items = r["_embedded"]["hasEssentialSkill"].as_array().unwrap();
@@ -209,12 +208,10 @@ async fn related_pages_through_a_relation() {
 
 #[actix_web::test]
 async fn search_and_suggest2_answer_in_the_esco_envelope() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
-    let (status, r) = get_json!(
-        &app,
-        "/search?text=software%20developer&language=en&type=occupation&limit=3"
-    );
+    let app = TestApp::lexical();
+    let (status, r) = app
+        .get_json("/search?text=software%20developer&language=en&type=occupation&limit=3")
+        .await;
     assert_eq!(status, StatusCode::OK, "{r}");
     let results = r["_embedded"]["results"].as_array().unwrap();
     assert_eq!(results[0]["uri"], DEVELOPER);
@@ -229,16 +226,17 @@ async fn search_and_suggest2_answer_in_the_esco_envelope() {
         .unwrap()
         .contains("/resource/occupation?uri="));
     // full=true embeds whole resources.
-    let (_, r) = get_json!(
-        &app,
-        "/search?text=software%20developer&language=en&type=occupation&limit=1&full=true"
-    );
+    let (_, r) = app
+        .get_json("/search?text=software%20developer&language=en&type=occupation&limit=1&full=true")
+        .await;
     assert!(
         r["_embedded"]["results"][0]["_links"]["hasEssentialSkill"].is_array(),
         "{r}"
     );
     // suggest2: preferred labels unless alt=true.
-    let (status, r) = get_json!(&app, "/suggest2?text=progr&language=en&type=occupation");
+    let (status, r) = app
+        .get_json("/suggest2?text=progr&language=en&type=occupation")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         !r["_embedded"]["results"]
@@ -248,10 +246,9 @@ async fn search_and_suggest2_answer_in_the_esco_envelope() {
             .any(|h| h["uri"] == DEVELOPER),
         "{r}"
     );
-    let (_, r) = get_json!(
-        &app,
-        "/suggest2?text=progr&language=en&type=occupation&alt=true"
-    );
+    let (_, r) = app
+        .get_json("/suggest2?text=progr&language=en&type=occupation&alt=true")
+        .await;
     let hit = r["_embedded"]["results"]
         .as_array()
         .unwrap()
@@ -266,14 +263,13 @@ async fn search_and_suggest2_answer_in_the_esco_envelope() {
         .to_lowercase()
         .starts_with("progr"));
     // isInScheme filters.
-    let (_, r) = get_json!(&app, "/search?text=skills&language=en&isInScheme=http://data.europa.eu/esco/concept-scheme/skill-transversal-groups");
+    let (_, r) = app.get_json("/search?text=skills&language=en&isInScheme=http://data.europa.eu/esco/concept-scheme/skill-transversal-groups").await;
     assert!(r["total"].as_u64().unwrap() > 0);
 }
 
 #[actix_web::test]
 async fn errors_use_the_esco_shape() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
+    let app = TestApp::lexical();
     for (uri, status, needle) in [
         ("/resource/occupation", 400, "uri is required"),
         ("/resource/occupation?uri=not%20an%20iri", 400, "not an IRI"),
@@ -291,7 +287,7 @@ async fn errors_use_the_esco_shape() {
         ("/search?text=nurse&type=planet", 400, "unknown type"),
         ("/suggest2?text=nurse&language=zz", 400, "no labels in language"),
     ] {
-        let (got, body) = get_json!(&app, uri);
+        let (got, body) = app.get_json(uri).await;
         assert_eq!(got.as_u16(), status, "{uri}: {body}");
         assert_eq!(body["status"], status, "{uri}: {body}");
         assert_eq!(body["logref"], if status == 400 { "BadInputException" } else { "NotFoundException" }, "{uri}");

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{test, web};
-use esco_ld::http::{build_app, AppState, Config, Version};
+use esco_ld::http::{build_app, AppState, Config};
+use esco_ld::store::StoreVersion;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Triple;
 
@@ -22,7 +23,7 @@ fn state(config: Config) -> (tempfile::TempDir, web::Data<AppState>) {
         web::Data::new(AppState::new(
             store,
             config,
-            Version::new(42, std::time::SystemTime::UNIX_EPOCH),
+            StoreVersion::new(42, std::time::SystemTime::UNIX_EPOCH),
         )),
     )
 }

@@ -10,4 +10,5 @@ mod knowledge_graph;
 mod matching;
 mod model;
 mod reconcile;
+mod regression;
 mod search;

@@ -4,11 +4,14 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{test as atest, web};
-use esco_ld::http::{build_app, AppState, Config, Version};
+use esco_ld::concept::Class;
+use esco_ld::concept::Target;
+use esco_ld::http::{build_app, AppState, Config};
 use esco_ld::matching::eval::{self, Options};
-use esco_ld::matching::forms::{Class, FormKind, Forms};
 use esco_ld::matching::setup::{self, ModelChoice};
-use esco_ld::matching::{Input, Matcher, Target};
+use esco_ld::matching::{Input, Matcher};
+use esco_ld::store::forms::{FormKind, Forms};
+use esco_ld::store::StoreVersion;
 
 use crate::common::{fixture, fixture_store};
 
@@ -136,20 +139,20 @@ fn lexical_ranking_targets_and_languages() {
     let mut k0 = input("nurse", Target::Any);
     k0.k = 0;
     assert!(matcher.search(&k0).is_err());
-    assert!(Target::parse("planets").is_err());
+    assert!("planets".parse::<Target>().is_err());
     // Several targets at once: ESCO's occupation pillar.
-    let pillar = Target::parse("occupations, isco-groups").unwrap();
+    let pillar = "occupations, isco-groups".parse::<Target>().unwrap();
     assert_eq!(
         pillar,
         Target::Union(vec![Target::Occupations, Target::IscoGroups])
     );
     assert_eq!(
-        Target::parse("skills,skills").unwrap(),
+        "skills,skills".parse::<Target>().unwrap(),
         Target::Skills,
         "a repeated part is one target"
     );
-    assert!(Target::parse("occupations,").is_err());
-    assert!(Target::parse("occupations,planets").is_err());
+    assert!("occupations,".parse::<Target>().is_err());
+    assert!("occupations,planets".parse::<Target>().is_err());
     let found = matcher.search(&input("software", pillar.clone())).unwrap();
     let concepts = &matcher.forms().concepts;
     let index = matcher.concept_index();
@@ -370,7 +373,7 @@ fn fast_first_stage_with_the_shipped_static_model() {
         .remove(0);
     let is_occupation = |f: u32| {
         let form = &matcher.forms().forms[f as usize];
-        Target::Occupations.accepts(&matcher.forms().concepts[form.concept as usize])
+        matcher.forms().concepts[form.concept as usize].is_in(&Target::Occupations)
     };
     let plain = semantic.dense.search(&q, 6, is_occupation, 1.0).unwrap();
     let filtered = semantic.dense.search(&q, 6, is_occupation, 0.0).unwrap();
@@ -577,11 +580,11 @@ fn state(tmp: &tempfile::TempDir, dir: &std::path::Path, token: bool) -> web::Da
         store,
         Config {
             admin_token: token.then(|| TOKEN.to_owned()),
-            match_index: Some(tmp.path().join("match")),
+            layout: Some(esco_ld::store::StoreLayout::new(tmp.path().join("layout"))),
             model: ModelChoice::None,
             ..Config::default()
         },
-        Version::new(7, std::time::SystemTime::UNIX_EPOCH),
+        StoreVersion::new(7, std::time::SystemTime::UNIX_EPOCH),
     ))
 }
 
@@ -778,7 +781,10 @@ fn forms_snapshot_follows_the_store_version() {
     let (tmp, dir) = fixture_store();
     let stamp_open = || {
         let store = esco_ld::store::open(&dir).unwrap();
-        (setup::stamp(&dir), store)
+        (
+            esco_ld::store::StoreVersion::of_dir(&dir).index_tag(),
+            store,
+        )
     };
     let (before, store) = stamp_open();
     let index = tmp.path().join("match");

@@ -3,9 +3,10 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::test as atest;
+use esco_ld::concept::Class;
 use esco_ld::http::build_app;
-use esco_ld::matching::forms::{Class, Forms};
 use esco_ld::search::{LabelKind, Mode, Request, SearchIndex};
+use esco_ld::store::forms::Forms;
 use serde_json::Value;
 
 use crate::common::{app_state, count, fixture_store, lexical_config};
@@ -88,7 +89,7 @@ fn filters_restrict_class_scheme_language_and_label_kind() {
     req.classes = vec![Class::Skill];
     let r = index.search(&req).unwrap();
     assert!(r.total > 0);
-    assert!(r.hits.iter().all(|h| h.class == "skill"), "{r:?}");
+    assert!(r.hits.iter().all(|h| h.class == Class::Skill), "{r:?}");
     // Only concepts of the scheme.
     let scheme = "http://data.europa.eu/esco/concept-scheme/skill-transversal-groups";
     let mut req = request("skills");

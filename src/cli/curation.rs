@@ -107,7 +107,7 @@ pub struct CreateArgs {
     skos: Option<PathBuf>,
     /// What to map to: occupations, skills, isco-groups, skill-groups, any, or a scheme IRI.
     #[arg(long, default_value = "occupations")]
-    target: String,
+    target: crate::concept::Target,
     /// The language of the source labels (detected per label when absent).
     #[arg(long)]
     language: Option<String>,
@@ -129,7 +129,7 @@ pub fn run_user(command: UserCommand) -> anyhow::Result<ExitCode> {
                 .flat_map(|r| r.split(','))
                 .map(Role::parse)
                 .collect::<Result<Vec<_>, _>>()?;
-            let file = users::users_file(&store.store);
+            let file = store.layout().users();
             let token = users::add(&file, &name, &roles)?;
             eprintln!(
                 "added {name} ({}) to {}; their token (shown once):",
@@ -143,16 +143,16 @@ pub fn run_user(command: UserCommand) -> anyhow::Result<ExitCode> {
             println!("{token}");
         }
         UserCommand::Token { store, name } => {
-            let token = users::rotate(&users::users_file(&store.store), &name)?;
+            let token = users::rotate(&store.layout().users(), &name)?;
             eprintln!("new token for {name} (the old one no longer works):");
             println!("{token}");
         }
         UserCommand::Remove { store, name } => {
-            users::remove(&users::users_file(&store.store), &name)?;
+            users::remove(&store.layout().users(), &name)?;
             eprintln!("removed {name}");
         }
         UserCommand::List { store } => {
-            for u in users::read(&users::users_file(&store.store))? {
+            for u in users::read(&store.layout().users())? {
                 let roles: Vec<String> = u.roles.iter().map(ToString::to_string).collect();
                 println!("{}\t{}\t{}", u.name, roles.join(","), u.created);
             }
@@ -206,14 +206,14 @@ pub fn run_map(command: MapCommand) -> anyhow::Result<ExitCode> {
             // The dense side covers the target's labels in the project's language (all
             // languages when it names none); the lexical side covers every label.
             let scope = setup::Scope {
-                target: Some(p.match_target()?),
+                target: Some(p.target.clone()),
                 language: (!p.language.is_empty()).then(|| p.language.clone()),
                 preferred_only: false,
             };
             let (matcher, _) = setup::matcher(
                 &st,
                 None,
-                &setup::index_dir(&store.store),
+                &store.layout().matching(),
                 &model.choice(),
                 &scope,
                 &super::matching::progress_bar("embedding surface forms"),

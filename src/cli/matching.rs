@@ -10,9 +10,10 @@ use clap::{Args, ValueHint};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::StoreArg;
+use crate::concept::Target;
 use crate::crosswalk::table::{parse_relation, MatchKind, Relation};
 use crate::matching::setup::{self, ModelChoice};
-use crate::matching::{eval, trec, Input, Matcher, Target};
+use crate::matching::{eval, trec, Input, Matcher};
 use crate::store;
 
 /// Which model to use.
@@ -53,7 +54,7 @@ pub struct MatchArgs {
     esco_language: Option<String>,
     /// occupations, skills, isco-groups, skill-groups, any, or a scheme IRI.
     #[arg(long, default_value = "occupations")]
-    target: String,
+    target: Target,
     /// Number of candidates.
     #[arg(short, long, default_value_t = 10)]
     k: usize,
@@ -88,7 +89,7 @@ pub struct EvalArgs {
     esco_language: Option<String>,
     /// What to match against.
     #[arg(long, default_value = "occupations")]
-    target: String,
+    target: Target,
     /// Leave out the queries none of whose gold answers is within the target (e.g. rows mapped
     /// to an ISCO group only, when the target is `occupations`); they are counted as misses
     /// otherwise.
@@ -151,7 +152,7 @@ fn open_matcher(
     scope: &setup::Scope,
 ) -> anyhow::Result<Matcher> {
     // The store's version before it is opened: the forms' snapshot is used if taken then.
-    let stamp = setup::stamp(&store.store);
+    let stamp = crate::store::StoreVersion::of_dir(&store.store).index_tag();
     let st = store::open_read_only(&store.store)?;
     let build = if model.staged {
         setup::staged
@@ -161,7 +162,7 @@ fn open_matcher(
     let (matcher, report) = build(
         &st,
         Some(&stamp),
-        &setup::index_dir(&store.store),
+        &store.layout().matching(),
         &model.choice(),
         scope,
         &progress_bar("embedding surface forms"),
@@ -175,7 +176,7 @@ fn open_matcher(
 
 /// Runs `match`.
 pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
-    let target = Target::parse(&args.target)?;
+    let target = args.target.clone();
     if args.k == 0 || args.k > crate::matching::MAX_K {
         bail!("-k must be between 1 and {}", crate::matching::MAX_K);
     }
@@ -247,7 +248,7 @@ fn label_language(tag: Option<&str>) -> anyhow::Result<Option<String>> {
 /// Runs `eval`.
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let relations = relations(&args.relations)?;
-    let target = Target::parse(&args.target)?;
+    let target = args.target.clone();
     let esco_language = label_language(args.esco_language.as_deref())?;
     let (queries, language) = eval::crosswalk_queries(&args.crosswalk)
         .with_context(|| format!("cannot read {}", args.crosswalk.display()))?;
@@ -346,12 +347,12 @@ pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
     if args.model.choice().resolve()?.is_none() {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     }
-    let stamp = setup::stamp(&args.store.store);
+    let stamp = crate::store::StoreVersion::of_dir(&args.store.store).index_tag();
     let st = store::open_read_only(&args.store.store)?;
     let (_, report) = setup::matcher(
         &st,
         Some(&stamp),
-        &setup::index_dir(&args.store.store),
+        &args.store.layout().matching(),
         &args.model.choice(),
         &setup::Scope::all(),
         &progress_bar("embedding surface forms"),
@@ -392,7 +393,7 @@ pub struct TuneArgs {
     languages: String,
     /// The concepts whose labels are tuned on.
     #[arg(long, default_value = "occupations")]
-    target: String,
+    target: Target,
     /// Optimisation steps.
     #[arg(long, default_value_t = 1500)]
     steps: usize,
@@ -421,7 +422,7 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
     }
     let mut options = crate::matching::tune::TuneOptions {
         languages,
-        target: Target::parse(&args.target)?,
+        target: args.target.clone(),
         steps: args.steps,
         holdout: args.holdout,
         ..crate::matching::tune::TuneOptions::default()
@@ -438,9 +439,9 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     };
     let encoder = crate::embed::Encoder::load(&dir)?;
-    let stamp = setup::stamp(&args.store.store);
+    let stamp = crate::store::StoreVersion::of_dir(&args.store.store).index_tag();
     let st = store::open_read_only(&args.store.store)?;
-    let index = setup::index_dir(&args.store.store);
+    let index = args.store.layout().matching();
     let (forms, _) = setup::forms(&st, &index, Some(&stamp))?;
     for (path, queries, language, sha256) in crosswalks {
         let mut pairs = Vec::new();
@@ -451,7 +452,7 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
                     .concepts
                     .binary_search_by(|c| c.iri.as_str().cmp(uri.as_str()))
                 {
-                    if options.target.accepts(&forms.concepts[c]) {
+                    if forms.concepts[c].is_in(&options.target) {
                         pairs.push((title.clone(), c as u32));
                     }
                 }

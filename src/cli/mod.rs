@@ -33,6 +33,13 @@ pub struct StoreArg {
     pub store: PathBuf,
 }
 
+impl StoreArg {
+    /// What lives beside the store.
+    pub fn layout(&self) -> crate::store::StoreLayout {
+        crate::store::StoreLayout::new(&self.store)
+    }
+}
+
 /// Commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -434,10 +441,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_results,
                 max_body,
                 union_default_graph: !no_union_default_graph,
-                match_index: Some(crate::matching::setup::index_dir(&store.store)),
                 model: model.choice(),
-                search_index: Some(crate::search::index_dir(&store.store)),
-                users_file: Some(crate::curation::users::users_file(&store.store)),
+                layout: Some(store.layout()),
             };
             // An explicit --model must be usable before the server starts.
             config.model.resolve()?;
@@ -456,13 +461,9 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
     let store = store::open(path)?;
     // Once open: what the open recovered from the write-ahead log is in table files by now,
     // so an unchanged store has the fingerprint of its last run.
-    let (fingerprint, modified) = crate::http::fingerprint_dir(path);
+    let version = crate::store::StoreVersion::of_dir(path);
     let updates = config.admin_token.is_some();
-    let state = actix_web::web::Data::new(crate::http::AppState::new(
-        store,
-        config,
-        crate::http::Version::new(fingerprint, modified),
-    ));
+    let state = actix_web::web::Data::new(crate::http::AppState::new(store, config, version));
     match state.labels() {
         Ok(labels) => tracing::info!(resources = labels.len(), "preferred labels read"),
         Err(e) => tracing::warn!("cannot read the preferred labels: {e}"),
@@ -472,7 +473,7 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
     std::thread::Builder::new()
         .name("search".into())
         .spawn(move || {
-            if let Err(e) = syncing.search.start(&syncing.version.content_tag()) {
+            if let Err(e) = syncing.search.start(&syncing.version.index_tag()) {
                 tracing::error!("label search index: {e}");
             }
         })
@@ -481,7 +482,7 @@ fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result
     let building = state.clone();
     std::thread::Builder::new()
         .name("matcher".into())
-        .spawn(move || building.matching.start(&building.version.content_tag()))
+        .spawn(move || building.matching.start(&building.version.index_tag()))
         .context("cannot start the matcher thread")?;
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || crate::http::build_app(state.clone()))

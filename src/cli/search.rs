@@ -17,17 +17,17 @@ pub struct SearchArgs {
     /// Only labels in this language (ISO 639-1).
     #[arg(long)]
     language: Option<String>,
-    /// occupation, skill, isco-group, skill-group or concept (any).
+    /// occupation, skill, isco-group (isco), skill-group or concept (any).
     #[arg(long = "type", default_value = "concept")]
-    kind: String,
+    kind: search::Classes,
     /// Autocomplete: every word of the text starts a word of the label.
     #[arg(long)]
     suggest: bool,
     /// Preferred labels and codes only.
     #[arg(long)]
     preferred_only: bool,
-    /// Results to show.
-    #[arg(long, default_value_t = 10)]
+    /// Results to show (1 to 1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=search::MAX_LIMIT as u64))]
     limit: usize,
     /// Results to skip.
     #[arg(long, default_value_t = 0)]
@@ -44,19 +44,13 @@ pub struct SearchArgs {
 
 /// Runs `esco-ld search`: brings the index beside the store in step, then searches it.
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
-    if !(1..=search::MAX_LIMIT).contains(&args.limit) {
-        anyhow::bail!("--limit must be between 1 and {}", search::MAX_LIMIT);
-    }
-    let classes = search::parse_type(&args.kind)?;
     let store = crate::store::open_read_only(&args.store.store)?;
-    let dir = args
-        .index
-        .unwrap_or_else(|| search::index_dir(&args.store.store));
-    let (fingerprint, modified) = crate::http::fingerprint_dir(&args.store.store);
-    let stamp = crate::http::Version::new(fingerprint, modified).etag();
+    let dir = args.index.unwrap_or_else(|| args.store.layout().search());
+    // The tag `serve` stamps the index with, so that either finds the other's index in step.
+    let stamp = crate::store::StoreVersion::of_dir(&args.store.store).index_tag();
     let mut index = SearchIndex::open(&dir)?;
     if index.stamp().as_deref() != Some(stamp.as_str()) {
-        let forms = crate::matching::forms::Forms::read_labels(&store)?;
+        let forms = crate::store::forms::Forms::read_labels(&store)?;
         let report = index
             .sync(&forms, &stamp)
             .with_context(|| format!("cannot bring the index in {} in step", dir.display()))?;
@@ -76,7 +70,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let results = index.search(&Request {
         text: args.text,
         language: args.language,
-        classes,
+        classes: args.kind.0,
         schemes: Vec::new(),
         alternative: !args.preferred_only,
         mode: if args.suggest {

@@ -29,7 +29,7 @@ pub enum ExportError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// Writing failed.
-    #[error("cannot write the export: {0}")]
+    #[error("cannot write the export")]
     Io(#[from] std::io::Error),
 }
 

@@ -10,9 +10,12 @@
 //! [`Curation`]; each is one store transaction, committed before the caller answers.
 
 pub mod project;
+pub mod queue;
 pub mod suggest;
+pub mod transition;
 pub mod users;
 pub mod workflow;
+mod write;
 
 use std::path::PathBuf;
 
@@ -29,12 +32,21 @@ pub enum CurationError {
     /// Bad input.
     #[error("{0}")]
     Input(String),
-    /// No such project, item or user.
+    /// No such project.
+    #[error("{0}")]
+    UnknownProject(String),
+    /// No such item in a project.
+    #[error("{0}")]
+    UnknownItem(String),
+    /// No such user or action.
     #[error("{0}")]
     NotFound(String),
-    /// The action does not fit the item's state, or the thing exists.
+    /// What would be made exists already (a project, a crosswalk, a user).
     #[error("{0}")]
-    Conflict(String),
+    Exists(String),
+    /// The action does not fit the item's state.
+    #[error("{0}")]
+    WrongState(String),
     /// No valid token.
     #[error("{0}")]
     Unauthenticated(String),
@@ -45,7 +57,7 @@ pub enum CurationError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// A file failed.
-    #[error("{}: {}", .0.display(), .1)]
+    #[error("{}", .0.display())]
     Io(PathBuf, #[source] std::io::Error),
     /// Matching failed.
     #[error(transparent)]

@@ -14,6 +14,7 @@ use oxigraph::store::Store;
 use serde::Serialize;
 
 use super::{key_of, object, text, CurationError, State};
+use crate::concept::Target;
 use crate::vocab::{cur, dcat, dcterms, mint, owl, rdf, skos, void, xsd};
 
 /// A mapping project.
@@ -27,8 +28,8 @@ pub struct Project {
     pub title: String,
     /// The scheme whose concepts are mapped.
     pub source_scheme: String,
-    /// What they are mapped to: `occupations`, `skills`, `isco-groups`, `any` or a scheme IRI.
-    pub target: String,
+    /// What they are mapped to.
+    pub target: Target,
     /// The language of the source concepts' labels (detected per label when empty).
     pub language: String,
     /// Candidates kept per source concept.
@@ -56,11 +57,6 @@ impl Project {
     pub fn item_iri(&self, key: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{}/item/{key}", self.iri))
     }
-
-    /// The matcher's target.
-    pub fn match_target(&self) -> Result<crate::matching::Target, CurationError> {
-        Ok(crate::matching::Target::parse(&self.target)?)
-    }
 }
 
 /// Where a new project's source concepts come from.
@@ -84,7 +80,7 @@ pub struct NewProject {
     /// Its source.
     pub source: Source,
     /// What to map to.
-    pub target: String,
+    pub target: Target,
     /// The source labels' language (`None`: detected).
     pub language: Option<String>,
     /// Candidates per source concept.
@@ -172,7 +168,6 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
     if new.title.trim().is_empty() {
         return Err(CurationError::Input("give the project a title".into()));
     }
-    crate::matching::Target::parse(&new.target)?;
     if let Some(lang) = &new.language {
         if !crate::matching::language::valid_tag(lang) {
             return Err(CurationError::Input(format!(
@@ -184,13 +179,13 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
     let graph = NamedNode::new_unchecked(&iri);
     let crosswalk = NamedNode::new_unchecked(mint::crosswalk(&new.id));
     if store.contains_named_graph(&graph)? {
-        return Err(CurationError::Conflict(format!(
+        return Err(CurationError::Exists(format!(
             "project {:?} exists",
             new.id
         )));
     }
     if store.contains_named_graph(&crosswalk)? {
-        return Err(CurationError::Conflict(format!(
+        return Err(CurationError::Exists(format!(
             "a crosswalk {:?} exists already; choose another project ID",
             new.id
         )));
@@ -216,7 +211,7 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
             let rows = read_csv(bytes)?;
             let scheme = NamedNode::new_unchecked(mint::classification(&new.id));
             if store.contains_named_graph(&scheme)? {
-                return Err(CurationError::Conflict(format!(
+                return Err(CurationError::Exists(format!(
                     "a classification {:?} exists already; choose another project ID",
                     new.id
                 )));
@@ -267,7 +262,7 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
         Source::Skos(bytes, format) => {
             let graph_iri = NamedNode::new_unchecked(mint::classification(&new.id));
             if store.contains_named_graph(&graph_iri)? {
-                return Err(CurationError::Conflict(format!(
+                return Err(CurationError::Exists(format!(
                     "a classification {:?} exists already; choose another project ID",
                     new.id
                 )));
@@ -340,7 +335,7 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
     p(
         &mut quads,
         cur::TARGET,
-        Literal::new_simple_literal(&new.target).into(),
+        Literal::new_simple_literal(new.target.to_string()).into(),
     );
     if !lang.is_empty() {
         p(
@@ -375,11 +370,9 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
         Literal::new_simple_literal(format!("mapping project {}", new.id)).into(),
     );
     c(&mut quads, void::SUBJECTS_TARGET, scheme.into());
-    c(
-        &mut quads,
-        void::OBJECTS_TARGET,
-        NamedNode::new_unchecked(target_scheme(&new.target)).into(),
-    );
+    for scheme in new.target.schemes() {
+        c(&mut quads, void::OBJECTS_TARGET, scheme.into());
+    }
     c(&mut quads, cur::PROJECT_OF, graph.clone().into());
     c(&mut quads, cur::REVISION, Literal::from(0_i64).into());
     c(
@@ -420,33 +413,22 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
     load(store, &new.id)
 }
 
-/// The ESCO scheme of a target name (the scheme IRI itself for a scheme).
-pub fn target_scheme(target: &str) -> String {
-    let scheme = |s: &str| format!("{}concept-scheme/{s}", mint::ESCO);
-    match target {
-        "occupation" | "occupations" => scheme("occupations"),
-        "skill" | "skills" => scheme("skills"),
-        "isco" | "isco-group" | "isco-groups" => scheme("isco"),
-        "skill-group" | "skill-groups" => scheme("skills-hierarchy"),
-        t if t.starts_with("http") => t.to_owned(),
-        _ => mint::ESCO.to_owned(),
-    }
-}
-
 /// The project `id`.
 pub fn load(store: &Store, id: &str) -> Result<Project, CurationError> {
     let iri = mint::project(id);
     let g = NamedNode::new_unchecked(&iri);
     let gr = g.as_ref();
     if object(store, gr, rdf::TYPE, gr)?.is_none() {
-        return Err(CurationError::NotFound(format!("no project {id:?}")));
+        return Err(CurationError::UnknownProject(format!("no project {id:?}")));
     }
     let k = text(store, gr, cur::K, gr)?.parse().unwrap_or(10);
     Ok(Project {
         id: id.to_owned(),
         title: text(store, gr, dcterms::TITLE, gr)?,
         source_scheme: text(store, gr, cur::SOURCE_SCHEME, gr)?,
-        target: text(store, gr, cur::TARGET, gr)?,
+        target: text(store, gr, cur::TARGET, gr)?
+            .parse()
+            .map_err(|e| CurationError::Internal(format!("project {id:?}: its target: {e}")))?,
         language: text(store, gr, cur::LANGUAGE, gr)?,
         k,
         crosswalk: text(store, gr, cur::CROSSWALK, gr)?,

@@ -43,7 +43,7 @@ fn run_matcher(
     todo: &[&SourceConcept],
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Matches>, CurationError> {
-    let target = project.match_target()?;
+    let target = project.target.clone();
     let language = (!project.language.is_empty()).then(|| project.language.clone());
     let done = std::sync::atomic::AtomicUsize::new(0);
     let one = |s: &SourceConcept| -> Result<Matches, CurationError> {

@@ -69,14 +69,6 @@ impl User {
     }
 }
 
-/// The users file of a store.
-pub fn users_file(store: &Path) -> PathBuf {
-    let name = store
-        .file_name()
-        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-    store.with_file_name(format!("{name}.users.json"))
-}
-
 fn hash(token: &str) -> String {
     Sha256::digest(token.trim().as_bytes())
         .iter()
@@ -133,7 +125,7 @@ pub fn add(path: &Path, name: &str, roles: &[Role]) -> Result<String, CurationEr
     }
     let mut users = read(path)?;
     if users.iter().any(|u| u.name == name) {
-        return Err(CurationError::Conflict(format!(
+        return Err(CurationError::Exists(format!(
             "user {name:?} exists (use `user token {name}` for a new token)"
         )));
     }
@@ -228,7 +220,7 @@ mod tests {
     #[test]
     fn tokens_are_kept_hashed_and_authenticate() {
         let dir = tempfile::tempdir().unwrap();
-        let path = users_file(&dir.path().join("store"));
+        let path = crate::store::StoreLayout::new(dir.path().join("store")).users();
         let token = add(&path, "ana", &[Role::Validator]).unwrap();
         assert!(token.starts_with("eld_") && token.len() == 68);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -244,7 +236,7 @@ mod tests {
         assert!(users.authenticate(&newer).unwrap().is_some());
         assert!(matches!(
             add(&path, "ana", &[Role::Admin]),
-            Err(CurationError::Conflict(_))
+            Err(CurationError::Exists(_))
         ));
         assert!(matches!(
             add(&path, "Ana Smith", &[Role::Admin]),

@@ -20,7 +20,7 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// A model file is missing or unreadable.
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -34,7 +34,7 @@ pub enum ModelError {
     #[error("tokenizer: {0}")]
     Tokenizer(String),
     /// Inference failed.
-    #[error("inference: {0}")]
+    #[error("inference")]
     Candle(#[from] candle_core::Error),
     /// Installation failed.
     #[error("{0}")]

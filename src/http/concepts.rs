@@ -8,6 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 
+use super::blocking;
 use super::error::{ApiError, Code};
 use super::html::{escape, page};
 use super::AppState;
@@ -55,8 +56,12 @@ async fn concept(
             super::negotiate(super::accept_header(&req), &offered)?
         }
     };
-    let iri = NamedNode::new(format!("{}{path}", state.config.base_uri))
-        .map_err(|e| ApiError::new(Code::BadRequest, format!("not a valid resource path: {e}")))?;
+    let iri = NamedNode::new(format!("{}{path}", state.config.base_uri)).map_err(|e| {
+        ApiError::new(
+            Code::InvalidParameter,
+            format!("not a valid resource path: {e}"),
+        )
+    })?;
     if let Some(response) = state.not_modified(&req) {
         return Ok(response);
     }
@@ -86,9 +91,7 @@ async fn concept(
         None => {
             let st = state.clone();
             let iri2 = iri.clone();
-            let triples = web::block(move || describe(&st, &iri2))
-                .await
-                .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+            let triples = blocking(move || describe(&st, &iri2)).await?;
             if triples.is_empty() {
                 return Err(ApiError::new(
                     Code::NotFound,

@@ -5,6 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::blocking;
 use super::{ApiError, AppState, Code};
 use crate::crosswalk::export::{self, Format};
 
@@ -86,7 +87,7 @@ async fn respond(
         return Ok(r);
     }
     let st = state.clone();
-    let body = web::block(move || {
+    let body = blocking(move || {
         let cw = export::find(&st.store, &id)?;
         let mut out = Vec::new();
         match version {
@@ -105,8 +106,7 @@ async fn respond(
         }
         Ok::<_, ApiError>((cw.id, out))
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     let extension = match format {
         Format::Sssom => "sssom.tsv",
         Format::Eures => "csv",

@@ -10,14 +10,12 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::extractors::{is_admin_token, Curator, COOKIE};
 use super::html::{escape, page};
-use super::projects::{self, DecisionBody};
-use super::{ApiError, AppState, Code};
+use super::{blocking, ApiError, AppState, Code};
+use crate::curation::queue::{self, Decision, Step};
 use crate::curation::users::User;
 use crate::curation::{project, State};
-
-/// The cookie that holds a signed-in curator's token.
-pub const COOKIE: &str = "esco_ld_curator";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/curate", web::get().to(home))
@@ -41,10 +39,10 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// The signed-in curator, if any (a bad cookie counts as none).
-fn signed_in(req: &HttpRequest, state: &AppState) -> Option<User> {
+/// The curator the screens' cookie signs in, if any (a bad cookie counts as none).
+fn signed_in(req: &HttpRequest, curator: Option<Curator>) -> Option<User> {
     req.cookie(COOKIE)?;
-    projects::curator(req, state).ok()
+    curator.map(|c| c.user)
 }
 
 fn sign_in_form(message: &str) -> String {
@@ -60,12 +58,16 @@ fn sign_in_form(message: &str) -> String {
     )
 }
 
-async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let Some(user) = signed_in(&req, &state) else {
+async fn home(
+    req: HttpRequest,
+    curator: Option<Curator>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = signed_in(&req, curator) else {
         return Ok(html(page("Curation", "en", &sign_in_form(""))));
     };
     let st = state.clone();
-    let body = web::block(move || -> Result<String, ApiError> {
+    let body = blocking(move || -> Result<String, ApiError> {
         let mut b = format!(
             "<h1>Curation</h1><form method=\"post\" action=\"/curate/logout\">Signed in as <strong>{}</strong> ({}) <button>Sign out</button></form><h2>Projects</h2><table><tr><th>Project</th><th>Source concepts</th>",
             escape(&user.name),
@@ -93,7 +95,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         Ok(b)
     })
     .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .map_err(ApiError::html)?;
     Ok(html(page("Curation", "en", &body)))
 }
 
@@ -111,11 +113,7 @@ async fn login(
         .users
         .authenticate(token)
         .map_err(|e| ApiError::from(e).html())?;
-    let admin = state
-        .config
-        .admin_token
-        .as_deref()
-        .is_some_and(|a| super::sparql::constant_time_eq(a.as_bytes(), token.as_bytes()));
+    let admin = is_admin_token(&state, token);
     if known.is_none() && !admin {
         return Ok(HttpResponse::Forbidden()
             .content_type("text/html; charset=utf-8")
@@ -147,18 +145,19 @@ async fn logout() -> HttpResponse {
 
 async fn queue_page(
     req: HttpRequest,
+    curator: Option<Curator>,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = signed_in(&req, &state) else {
+    let Some(user) = signed_in(&req, curator) else {
         return Ok(see_other("/curate"));
     };
     let st = state.clone();
     let id = id.into_inner();
-    let body = web::block(move || -> Result<String, ApiError> {
+    let body = blocking(move || -> Result<String, ApiError> {
         let p = project::load(&st.store, &id)?;
         let status = project::status(&st.store, &p)?;
-        let waiting = projects::waiting(&st, &id, &user, usize::MAX)?;
+        let waiting = queue::waiting(&st.store, &p, &user, usize::MAX)?;
         let mut b = format!(
             "<nav class=\"crumbs\"><a href=\"/curate\">Curation</a> › {title}</nav><h1>{title}</h1><p>{n} source concepts; ",
             title = escape(&p.title),
@@ -203,7 +202,6 @@ async fn queue_page(
         Ok(b)
     })
     .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
     .map_err(ApiError::html)?;
     Ok(html(page("Curation", "en", &body)))
 }
@@ -240,9 +238,9 @@ fn item_html(
     key: &str,
     message: &str,
 ) -> Result<String, ApiError> {
-    let d = projects::detail(state, id, key)?;
     let p = project::load(&state.store, id)?;
     let labels = state.labels()?;
+    let d = queue::detail(&state.store, &labels, &p, key)?;
     let lang = if p.language.is_empty() {
         "en"
     } else {
@@ -268,14 +266,10 @@ fn item_html(
         state = item.state.as_str(),
         desc = escape(&d.description)
     );
-    let step = match item.state {
-        State::Suggested | State::Unmapped => "validate",
-        State::Validated => "review",
-        State::Disputed => "decide",
-        State::Reviewed | State::Final => "withdraw",
-    };
+    let next = Step::next(item.state);
+    let step = next.as_str();
     let may =
-        item.waits_for(user) || (step == "withdraw" && user.can(crate::curation::Role::Admin));
+        item.waits_for(user) || (next == Step::Withdraw && user.can(crate::curation::Role::Admin));
     if !item.decisions.is_empty() {
         b.push_str("<h2>History</h2><table><tr><th>#</th><th>Step</th><th>Verdict</th><th>Concept</th><th>Relation</th><th>Who</th><th>When</th><th>Comment</th></tr>");
         for dec in &item.decisions {
@@ -420,17 +414,17 @@ fn description_of(state: &AppState, concept: &str, lang: &str) -> String {
 
 async fn item_page(
     req: HttpRequest,
+    curator: Option<Curator>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(user) = signed_in(&req, &state) else {
+    let Some(user) = signed_in(&req, curator) else {
         return Ok(see_other("/curate"));
     };
     let (id, key) = path.into_inner();
     let st = state.clone();
-    let body = web::block(move || item_html(&st, &user, &id, &key, ""))
+    let body = blocking(move || item_html(&st, &user, &id, &key, ""))
         .await
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
         .map_err(ApiError::html)?;
     Ok(html(page("Curation", "en", &body)))
 }
@@ -451,8 +445,8 @@ struct DecisionForm {
 }
 
 impl DecisionForm {
-    fn body(&self) -> Result<DecisionBody, ApiError> {
-        let bad = |m: &str| ApiError::new(Code::BadRequest, m).html();
+    fn body(&self) -> Result<Decision, ApiError> {
+        let bad = |m: &str| ApiError::new(Code::InvalidParameter, m).html();
         let concept = self
             .concept
             .as_deref()
@@ -468,7 +462,7 @@ impl DecisionForm {
             ),
             (None, None) => (None, false),
         };
-        Ok(DecisionBody {
+        Ok(Decision {
             concept,
             candidate,
             relation: self.relation.clone(),
@@ -484,36 +478,33 @@ impl DecisionForm {
 }
 
 async fn post_decision(
-    req: HttpRequest,
+    curator: Result<Curator, ApiError>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = projects::curator(&req, &state).map_err(ApiError::html)?;
+    let user = curator.map_err(ApiError::html)?.user;
+    let step: Step = form.step.parse().map_err(|e| ApiError::from(e).html())?;
     let (id, key) = path.into_inner();
     let mut body = form.body()?;
-    if form.step == "review" && body.agree == Some(true) {
+    if step == Step::Review && body.agree == Some(true) {
         // Agreeing takes the validation as it is.
         body.candidate = None;
         body.concept = None;
         body.no_match = false;
     }
     let st = state.clone();
-    let step = form.step.clone();
-    let next = web::block(move || -> Result<String, ApiError> {
-        match projects::run_action(&st, &id, &key, &user, &step, &body) {
-            Ok(_) => {
-                let waiting = projects::waiting(&st, &id, &user, 1)?;
-                Ok(waiting.first().map_or_else(
-                    || format!("/curate/{id}"),
-                    |l| format!("/curate/{id}/{}", l.key),
-                ))
-            }
-            Err(e) => Err(e),
-        }
+    let next = blocking(move || -> Result<String, ApiError> {
+        let p = project::load(&st.store, &id)?;
+        queue::decide(&st.store, &st.curation, &p, &key, &user, step, &body)?;
+        st.version.touch();
+        let waiting = queue::waiting(&st.store, &p, &user, 1)?;
+        Ok(waiting.first().map_or_else(
+            || format!("/curate/{id}"),
+            |l| format!("/curate/{id}/{}", l.key),
+        ))
     })
     .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
     .map_err(ApiError::html)?;
     Ok(see_other(&next))
 }

@@ -10,6 +10,7 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::{Literal, NamedNode, Triple};
 use oxigraph::sparql::QueryResults;
 
+use super::blocking;
 use super::error::{ApiError, Code};
 use super::AppState;
 use crate::vocab::{dcterms, rdf, void};
@@ -41,7 +42,7 @@ async fn void_description(
     }
     let host = super::origin(&req);
     let st = state.clone();
-    let body = web::block(move || -> Result<Vec<u8>, ApiError> {
+    let body = blocking(move || -> Result<Vec<u8>, ApiError> {
         let summary = st.summary()?;
         let dataset = NamedNode::new_unchecked(format!("{host}/.well-known/void#esco-ld"));
         let dcat = |l: &str| NamedNode::new_unchecked(format!("http://www.w3.org/ns/dcat#{l}"));
@@ -131,8 +132,7 @@ async fn void_description(
         }
         super::rdf_body(&t, media)
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     Ok(super::rdf_response(&state, media, body))
 }
 
@@ -155,9 +155,7 @@ async fn dump(
         return Ok(response);
     }
     let st = state.clone();
-    let bytes = web::block(move || st.dump(file, media))
-        .await
-        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    let bytes = blocking(move || st.dump(file, media)).await?;
     Ok(state
         .cached(HttpResponse::Ok())
         .insert_header((header::CONTENT_TYPE, media))

@@ -8,37 +8,72 @@ use serde::Serialize;
 use crate::conneg::AcceptError;
 use crate::sparql::SparqlError;
 
-/// What went wrong, as clients see it.
+/// What went wrong, as clients see it: a specific name (the body's `code`), an [`ErrorType`]
+/// (the body's `type`: whose fault it is) and an HTTP status. Clients branch on `code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
-    /// A parameter or body that cannot be used.
-    BadRequest,
+    /// A query parameter or body field that cannot be used.
+    InvalidParameter,
+    /// A request body that cannot be read (not JSON, not a form, not UTF-8).
+    InvalidBody,
+    /// A target (what to match or map to) that names no class, scheme or union of them.
+    InvalidTarget,
     /// A SPARQL query or update that does not parse.
     MalformedQuery,
-    /// No such resource.
+    /// No such path or resource.
     NotFound,
+    /// No such concept in the store.
+    UnknownConcept,
+    /// No such mapping project.
+    UnknownProject,
+    /// No such item in the project.
+    UnknownItem,
+    /// No such crosswalk.
+    UnknownCrosswalk,
     /// No representation fits the Accept header.
     NotAcceptable,
     /// A request body of a type the endpoint does not take.
     UnsupportedMediaType,
-    /// Credentials are missing.
-    Unauthorized,
-    /// Credentials are wrong, or writes are off.
-    Forbidden,
+    /// A write without credentials.
+    MissingToken,
+    /// Credentials that name nobody (a wrong admin token, an unknown or revoked curator token).
+    InvalidToken,
+    /// The caller may not do this (their roles, or the four-eyes rule).
+    NotPermitted,
+    /// Writes are off: the service runs without an admin token.
+    WritesDisabled,
     /// The method is not allowed on the resource.
     MethodNotAllowed,
-    /// The request does not fit the resource's current state.
-    Conflict,
+    /// The action does not fit the item's current state.
+    ItemStateConflict,
+    /// What would be created exists already.
+    AlreadyExists,
     /// The query ran out of time.
     QueryTimeout,
     /// The result is larger than allowed.
     ResultTooLarge,
     /// The request body is larger than allowed.
     PayloadTooLarge,
-    /// The part of the service asked for is not ready yet.
+    /// The matcher is being built or rebuilt.
+    MatcherStarting,
+    /// The label index is being brought in step with the store.
+    IndexSyncing,
+    /// A fault of the service (a bug, a storage failure), never the client's.
+    Internal,
+}
+
+/// Whose fault an error is: the body's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    /// The request: fix it and send it again.
+    InvalidRequest,
+    /// Credentials: missing, wrong, or not enough.
+    Auth,
+    /// The service is busy or not ready: retry later.
     Unavailable,
-    /// A bug or a storage failure.
+    /// The service failed.
     Internal,
 }
 
@@ -46,19 +81,56 @@ impl Code {
     /// The HTTP status of the code.
     pub fn status(self) -> StatusCode {
         match self {
-            Self::BadRequest | Self::MalformedQuery => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InvalidParameter
+            | Self::InvalidBody
+            | Self::InvalidTarget
+            | Self::MalformedQuery => StatusCode::BAD_REQUEST,
+            Self::NotFound
+            | Self::UnknownConcept
+            | Self::UnknownProject
+            | Self::UnknownItem
+            | Self::UnknownCrosswalk => StatusCode::NOT_FOUND,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::MissingToken => StatusCode::UNAUTHORIZED,
+            Self::InvalidToken | Self::NotPermitted | Self::WritesDisabled => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict => StatusCode::CONFLICT,
-            Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ItemStateConflict | Self::AlreadyExists => StatusCode::CONFLICT,
             Self::ResultTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::QueryTimeout | Self::MatcherStarting | Self::IndexSyncing => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Whose fault it is.
+    pub fn kind(self) -> ErrorType {
+        match self {
+            Self::MissingToken | Self::InvalidToken | Self::NotPermitted | Self::WritesDisabled => {
+                ErrorType::Auth
+            }
+            Self::QueryTimeout | Self::MatcherStarting | Self::IndexSyncing => {
+                ErrorType::Unavailable
+            }
+            Self::Internal => ErrorType::Internal,
+            Self::InvalidParameter
+            | Self::InvalidBody
+            | Self::InvalidTarget
+            | Self::MalformedQuery
+            | Self::NotFound
+            | Self::UnknownConcept
+            | Self::UnknownProject
+            | Self::UnknownItem
+            | Self::UnknownCrosswalk
+            | Self::NotAcceptable
+            | Self::UnsupportedMediaType
+            | Self::MethodNotAllowed
+            | Self::ItemStateConflict
+            | Self::AlreadyExists
+            | Self::ResultTooLarge
+            | Self::PayloadTooLarge => ErrorType::InvalidRequest,
         }
     }
 }
@@ -83,14 +155,15 @@ impl ErrorCode for SparqlError {
 
 impl ErrorCode for AcceptError {
     fn error_code(&self) -> Code {
-        Code::BadRequest
+        Code::InvalidParameter
     }
 }
 
 impl ErrorCode for crate::matching::MatchError {
     fn error_code(&self) -> Code {
         match self {
-            Self::Input(_) => Code::BadRequest,
+            Self::Input(_) => Code::InvalidParameter,
+            Self::Target(_) => Code::InvalidTarget,
             Self::Storage(_) | Self::Model(_) | Self::Index(_) | Self::Io { .. } => Code::Internal,
         }
     }
@@ -99,8 +172,10 @@ impl ErrorCode for crate::matching::MatchError {
 impl ErrorCode for crate::search::SearchError {
     fn error_code(&self) -> Code {
         match self {
-            Self::Input(_) => Code::BadRequest,
-            Self::Storage(_) | Self::Index(_) | Self::Io { .. } => Code::Internal,
+            Self::Input(_) => Code::InvalidParameter,
+            Self::Storage(_) | Self::Index(_) | Self::Io { .. } | Self::Internal(_) => {
+                Code::Internal
+            }
         }
     }
 }
@@ -108,8 +183,8 @@ impl ErrorCode for crate::search::SearchError {
 impl ErrorCode for crate::crosswalk::export::ExportError {
     fn error_code(&self) -> Code {
         match self {
-            Self::Unknown { .. } => Code::NotFound,
-            Self::Format(_) => Code::BadRequest,
+            Self::Unknown { .. } => Code::UnknownCrosswalk,
+            Self::Format(_) => Code::InvalidParameter,
             Self::Storage(_) | Self::Io(_) => Code::Internal,
         }
     }
@@ -118,11 +193,14 @@ impl ErrorCode for crate::crosswalk::export::ExportError {
 impl ErrorCode for crate::curation::CurationError {
     fn error_code(&self) -> Code {
         match self {
-            Self::Input(_) => Code::BadRequest,
+            Self::Input(_) => Code::InvalidParameter,
+            Self::UnknownProject(_) => Code::UnknownProject,
+            Self::UnknownItem(_) => Code::UnknownItem,
             Self::NotFound(_) => Code::NotFound,
-            Self::Conflict(_) => Code::Conflict,
-            Self::Unauthenticated(_) => Code::Unauthorized,
-            Self::Forbidden(_) => Code::Forbidden,
+            Self::Exists(_) => Code::AlreadyExists,
+            Self::WrongState(_) => Code::ItemStateConflict,
+            Self::Unauthenticated(_) => Code::MissingToken,
+            Self::Forbidden(_) => Code::NotPermitted,
             Self::Match(e) => e.error_code(),
             Self::Storage(_) | Self::Io(..) | Self::Internal(_) => Code::Internal,
         }
@@ -135,12 +213,31 @@ impl ErrorCode for oxigraph::store::StorageError {
     }
 }
 
-/// An error response: JSON `{message, code}`, or plain text on the SPARQL endpoints.
+impl ErrorCode for crate::store::StoreError {
+    fn error_code(&self) -> Code {
+        Code::Internal
+    }
+}
+
+impl ErrorCode for crate::load::LoadError {
+    /// The service loads only what it ships or was told at start: a failure is its own.
+    fn error_code(&self) -> Code {
+        Code::Internal
+    }
+}
+
+impl ErrorCode for crate::embed::ModelError {
+    fn error_code(&self) -> Code {
+        Code::Internal
+    }
+}
+
+/// An error response: JSON `{message, code, type}`, or plain text on the SPARQL endpoints.
 #[derive(Debug)]
 pub struct ApiError {
-    /// The code.
+    /// What went wrong.
     pub code: Code,
-    /// For people.
+    /// What went wrong for people: the error and its causes.
     pub message: String,
     /// How the body is written.
     pub style: Style,
@@ -175,9 +272,9 @@ impl ApiError {
     }
 }
 
-impl<E: std::error::Error + ErrorCode> From<E> for ApiError {
+impl<E: std::error::Error + ErrorCode + 'static> From<E> for ApiError {
     fn from(e: E) -> Self {
-        Self::new(e.error_code(), e.to_string())
+        Self::new(e.error_code(), crate::util::error_chain(&e))
     }
 }
 
@@ -190,7 +287,7 @@ impl std::fmt::Display for ApiError {
 /// How an error body is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
-    /// `{"message", "code"}`.
+    /// `{"message", "code", "type"}`.
     Json,
     /// The message as plain text (SPARQL and graph store protocols).
     Plain,
@@ -203,16 +300,18 @@ pub enum Style {
 impl Code {
     /// The exception name the ESCO Web Service API puts in `logref`.
     fn logref(self) -> &'static str {
-        match self {
-            Self::BadRequest | Self::MalformedQuery | Self::ResultTooLarge => "BadInputException",
-            Self::NotFound => "NotFoundException",
-            Self::NotAcceptable | Self::UnsupportedMediaType => "UnsupportedMediaTypeException",
-            Self::Unauthorized | Self::Forbidden => "AccessDeniedException",
-            Self::MethodNotAllowed => "MethodNotAllowedException",
-            Self::Conflict => "ConflictException",
-            Self::PayloadTooLarge => "PayloadTooLargeException",
-            Self::QueryTimeout | Self::Unavailable => "ServiceUnavailableException",
-            Self::Internal => "InternalServerErrorException",
+        match self.status() {
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "BadInputException",
+            StatusCode::NOT_FOUND => "NotFoundException",
+            StatusCode::NOT_ACCEPTABLE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                "UnsupportedMediaTypeException"
+            }
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => "AccessDeniedException",
+            StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedException",
+            StatusCode::CONFLICT => "ConflictException",
+            StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLargeException",
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailableException",
+            _ => "InternalServerErrorException",
         }
     }
 }
@@ -229,6 +328,8 @@ struct EscoBody<'a> {
 struct Body<'a> {
     message: &'a str,
     code: Code,
+    #[serde(rename = "type")]
+    kind: ErrorType,
 }
 
 impl ResponseError for ApiError {
@@ -241,7 +342,7 @@ impl ResponseError for ApiError {
             tracing::error!(message = %self.message, "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if self.code == Code::Unauthorized {
+        if self.code == Code::MissingToken {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"esco-ld\""));
         }
         match self.style {
@@ -251,6 +352,7 @@ impl ResponseError for ApiError {
             Style::Json => response.json(Body {
                 message: &self.message,
                 code: self.code,
+                kind: self.code.kind(),
             }),
             Style::Html => response.content_type("text/html; charset=utf-8").body(format!(
                 "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}</title></head><body><h1>{status}</h1><p>{message}</p><p><a href=\"/curate\">Curation</a></p></body></html>",

@@ -448,7 +448,7 @@ fn context<'a>(
             });
         if !ok {
             return Err(ApiError::new(
-                Code::BadRequest,
+                Code::InvalidParameter,
                 format!("selectedVersion must look like v1.2.0 or be latest, not {v:?}"),
             )
             .esco());
@@ -469,10 +469,14 @@ fn required_uri(pairs: &[(String, String)]) -> Result<NamedNode, ApiError> {
         .find(|(k, _)| k == "uri")
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::new(Code::BadRequest, "uri is required").esco())?;
+        .ok_or_else(|| ApiError::new(Code::InvalidParameter, "uri is required").esco())?;
+    parse_uri(value)
+}
+
+fn parse_uri(value: &str) -> Result<NamedNode, ApiError> {
     NamedNode::new(value).map_err(|e| {
         ApiError::new(
-            Code::BadRequest,
+            Code::InvalidParameter,
             format!("uri {value:?} is not an IRI: {e}"),
         )
         .esco()
@@ -495,6 +499,78 @@ enum Endpoint {
     Skill,
 }
 
+/// Most resources one `uris` request may name.
+const MAX_URIS: usize = 100;
+
+/// The resources a request names: `uri` once, or `uris` (repeatable; with `uri` values too).
+enum Wanted {
+    One(NamedNode),
+    Many(Vec<NamedNode>),
+}
+
+fn wanted(pairs: &[(String, String)]) -> Result<Wanted, ApiError> {
+    let many: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "uris")
+        .map(|(_, v)| v.trim())
+        .collect();
+    if many.is_empty() {
+        if !pairs
+            .iter()
+            .any(|(k, v)| k == "uri" && !v.trim().is_empty())
+        {
+            return Err(ApiError::new(
+                Code::InvalidParameter,
+                "uri is required (or uris, repeatable, for several resources)",
+            )
+            .esco());
+        }
+        return required_uri(pairs).map(Wanted::One);
+    }
+    let mut iris: Vec<NamedNode> = Vec::new();
+    for value in pairs
+        .iter()
+        .filter(|(k, _)| k == "uri")
+        .map(|(_, v)| v.trim())
+        .chain(many)
+    {
+        let iri = parse_uri(value)?;
+        if !iris.contains(&iri) {
+            iris.push(iri);
+        }
+    }
+    if iris.len() > MAX_URIS {
+        return Err(ApiError::new(
+            Code::InvalidParameter,
+            format!("at most {MAX_URIS} uris per request (got {})", iris.len()),
+        )
+        .esco());
+    }
+    Ok(Wanted::Many(iris))
+}
+
+impl Endpoint {
+    /// Whether the endpoint serves resources of `kind`.
+    fn serves(self, kind: Kind) -> bool {
+        match self {
+            Self::Taxonomy => kind == Kind::Scheme,
+            Self::Occupation => kind == Kind::Occupation,
+            Self::Skill => kind == Kind::Skill,
+            Self::Concept => true,
+        }
+    }
+
+    /// What it serves, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Self::Taxonomy => "concept scheme",
+            Self::Occupation => "occupation",
+            Self::Skill => "skill",
+            Self::Concept => "resource",
+        }
+    }
+}
+
 fn get_resource(
     req: &HttpRequest,
     state: &AppState,
@@ -504,26 +580,51 @@ fn get_resource(
         return Ok(r);
     }
     let pairs = pairs(req);
-    let iri = required_uri(&pairs)?;
+    let wanted = wanted(&pairs)?;
     let ctx = context(req, state, &pairs)?;
-    let not_found = |what: &str| {
-        ApiError::new(
-            Code::NotFound,
-            format!("no {what} with uri {}", iri.as_str()),
-        )
-        .esco()
-    };
-    let (kind, body) = resource(&ctx, &iri)
-        .map_err(ApiError::esco)?
-        .ok_or_else(|| not_found("resource"))?;
-    match (endpoint, kind) {
-        (Endpoint::Taxonomy, Kind::Scheme)
-        | (Endpoint::Occupation, Kind::Occupation)
-        | (Endpoint::Skill, Kind::Skill)
-        | (Endpoint::Concept, _) => Ok(json_response(state, &body)),
-        (Endpoint::Taxonomy, _) => Err(not_found("concept scheme")),
-        (Endpoint::Occupation, _) => Err(not_found("occupation")),
-        (Endpoint::Skill, _) => Err(not_found("skill")),
+    match wanted {
+        Wanted::One(iri) => {
+            let not_found = |what: &str| {
+                ApiError::new(
+                    Code::NotFound,
+                    format!("no {what} with uri {}", iri.as_str()),
+                )
+                .esco()
+            };
+            let (kind, body) = resource(&ctx, &iri)
+                .map_err(ApiError::esco)?
+                .ok_or_else(|| not_found("resource"))?;
+            if endpoint.serves(kind) {
+                Ok(json_response(state, &body))
+            } else {
+                Err(not_found(endpoint.what()))
+            }
+        }
+        Wanted::Many(iris) => {
+            // Keyed by URI, each as the one-`uri` call gives it; what the store does not know
+            // (or knows as another kind) is left out.
+            let mut embedded = Map::new();
+            for iri in &iris {
+                if let Some((kind, body)) = resource(&ctx, iri).map_err(ApiError::esco)? {
+                    if endpoint.serves(kind) {
+                        embedded.insert(iri.as_str().to_owned(), body);
+                    }
+                }
+            }
+            if embedded.is_empty() {
+                return Err(ApiError::new(
+                    Code::NotFound,
+                    format!("no {} with any of the {} uris", endpoint.what(), iris.len()),
+                )
+                .esco());
+            }
+            let body = json!({
+                "total": embedded.len(),
+                "language": ctx.language,
+                "_embedded": embedded,
+            });
+            Ok(json_response(state, &body))
+        }
     }
 }
 
@@ -558,7 +659,7 @@ fn page_param(
     };
     let n: i64 = v.trim().parse().map_err(|_| {
         ApiError::new(
-            Code::BadRequest,
+            Code::InvalidParameter,
             format!("{key} must be a whole number, not {v:?}"),
         )
         .esco()
@@ -568,7 +669,7 @@ fn page_param(
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
             ApiError::new(
-                Code::BadRequest,
+                Code::InvalidParameter,
                 format!("{key} must be between {min} and {max} (got {n})"),
             )
             .esco()
@@ -585,10 +686,10 @@ async fn related(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .iter()
         .find(|(k, _)| k == "relation")
         .map(|(_, v)| v.trim().to_owned())
-        .ok_or_else(|| ApiError::new(Code::BadRequest, "relation is required").esco())?;
+        .ok_or_else(|| ApiError::new(Code::InvalidParameter, "relation is required").esco())?;
     let Some(relation) = RELATIONS.iter().copied().find(|r| *r == relation) else {
         return Err(ApiError::new(
-            Code::BadRequest,
+            Code::InvalidParameter,
             format!(
                 "unknown relation {relation:?}; known: {}",
                 RELATIONS.join(", ")

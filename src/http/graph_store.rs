@@ -6,8 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, Triple};
 
+use super::blocking;
 use super::error::{ApiError, Code};
-use super::sparql::authorize;
+use super::extractors::Admin;
 use super::AppState;
 
 /// Registers the routes.
@@ -23,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::new(Code::BadRequest, message).plain()
+    super::bad(message).plain()
 }
 
 /// The graph a request names: `?default`, `?graph=IRI`, or none (`Ok(None)`).
@@ -84,7 +85,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
         return Ok(response);
     }
     let st = state.clone();
-    let body = web::block(move || -> Result<Vec<u8>, ApiError> {
+    let body = blocking(move || -> Result<Vec<u8>, ApiError> {
         let triples: Vec<Triple> = st
             .store
             .quads_for_pattern(None, None, None, Some(graph.as_ref()))
@@ -92,8 +93,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
             .collect::<Result<_, _>>()?;
         super::rdf_body(&triples, media)
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     Ok(super::rdf_response(&state, media, body))
 }
 
@@ -196,18 +196,19 @@ async fn write(
     state: web::Data<AppState>,
     replace: bool,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&req, &state)?;
+    Admin::of(&req).map_err(ApiError::plain)?;
     let (graph, created_iri) = match target(&req)? {
         Some(graph) => (graph, None),
         None if !replace => {
             // POST to the store itself: a new graph, named by the server in its own URL space
             // so that its name is also where it is (direct identification).
             let conn = req.connection_info();
+            let id = crate::util::random_hex(16)
+                .map_err(|e| ApiError::new(Code::Internal, format!("no random graph name: {e}")))?;
             let iri = NamedNode::new(format!(
-                "{}://{}/store/graph-{:x}",
+                "{}://{}/store/graph-{id}",
                 conn.scheme(),
                 conn.host(),
-                rand_id()
             ))
             .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
             (GraphName::from(iri.clone()), Some(iri))
@@ -216,7 +217,7 @@ async fn write(
     };
     let quads = parse_body(&req, &body, &graph)?;
     let st = state.clone();
-    let created = web::block(move || -> Result<bool, ApiError> {
+    let created = blocking(move || -> Result<bool, ApiError> {
         let existed = exists(&st, &graph)?;
         let mut tx = st.store.start_transaction()?;
         if let GraphName::NamedNode(n) = &graph {
@@ -232,8 +233,7 @@ async fn write(
         st.version.bump();
         Ok(!existed)
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     if let Some(iri) = created_iri {
         return Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, iri.as_str()))
@@ -244,18 +244,6 @@ async fn write(
     } else {
         HttpResponse::NoContent().finish()
     })
-}
-
-fn rand_id() -> u128 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    u128::from(h.finish())
 }
 
 async fn put(
@@ -275,13 +263,13 @@ async fn post(
 }
 
 async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    authorize(&req, &state)?;
+    Admin::of(&req).map_err(ApiError::plain)?;
     let graph = target(&req)?.ok_or_else(|| bad("name a graph: ?default or ?graph=IRI"))?;
     if !exists(&state, &graph)? {
         return Err(ApiError::new(Code::NotFound, format!("no graph {graph}")).plain());
     }
     let st = state.clone();
-    web::block(move || -> Result<(), ApiError> {
+    blocking(move || -> Result<(), ApiError> {
         match &graph {
             GraphName::NamedNode(n) => st.store.remove_named_graph(n)?,
             GraphName::BlankNode(_) | GraphName::DefaultGraph => {
@@ -291,7 +279,6 @@ async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         st.version.bump();
         Ok(())
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

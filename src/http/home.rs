@@ -5,7 +5,8 @@ use std::fmt::Write;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::error::{ApiError, Code};
+use super::blocking;
+use super::error::ApiError;
 use super::html::{escape, page};
 use super::AppState;
 use crate::stats::short;
@@ -52,13 +53,12 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
             .finish());
     }
     let st = state.clone();
-    let (stats, rows) = web::block(move || -> Result<_, ApiError> {
+    let (stats, rows) = blocking(move || -> Result<_, ApiError> {
         let summary = st.summary()?;
         let rows = crate::sparql::select(&st.store, SCHEMES)?;
         Ok((summary, rows))
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     let base = &state.config.base_uri;
     let href = |iri: &str| {
         iri.strip_prefix(base.as_str())

@@ -4,9 +4,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use super::blocking;
 use super::error::{ApiError, Code};
 use super::AppState;
-use crate::matching::{Input, Matches, Target, MAX_K};
+use crate::concept::Target;
+use crate::matching::{Input, Matches, MAX_K};
 
 /// Most inputs in one POST.
 pub const MAX_BATCH: usize = 1000;
@@ -59,7 +61,7 @@ struct OneResponse<'a> {
 
 fn input(json: InputJson, at: Option<usize>) -> Result<Input, ApiError> {
     let place = at.map_or_else(String::new, |i| format!("inputs[{i}]: "));
-    let bad = |m: String| ApiError::new(Code::BadRequest, format!("{place}{m}"));
+    let bad = |m: String| ApiError::new(Code::InvalidParameter, format!("{place}{m}"));
     let text = json
         .text
         .filter(|t| !t.trim().is_empty())
@@ -81,8 +83,14 @@ fn input(json: InputJson, at: Option<usize>) -> Result<Input, ApiError> {
             }
         }
     }
-    let target = Target::parse(json.target.as_deref().unwrap_or("occupations"))
-        .map_err(|e| bad(e.to_string()))?;
+    let target: Target = json
+        .target
+        .as_deref()
+        .unwrap_or("occupations")
+        .parse()
+        .map_err(|e: crate::concept::ParseError| {
+            ApiError::new(Code::InvalidTarget, e.to_string())
+        })?;
     Ok(Input {
         text,
         description: json.description.filter(|d| !d.trim().is_empty()),
@@ -99,12 +107,12 @@ async fn run(
     inputs: Vec<Input>,
 ) -> Result<(Vec<Matches>, Option<String>), ApiError> {
     let st = state.clone();
-    let etag = state.version.content_tag();
-    web::block(move || {
+    let etag = state.version.index_tag();
+    blocking(move || {
         let service = &st.matching;
         let matcher = service.matcher(&etag)?.ok_or_else(|| {
             ApiError::new(
-                Code::Unavailable,
+                Code::MatcherStarting,
                 "the matcher is being built; try again in a few seconds",
             )
         })?;
@@ -133,7 +141,6 @@ async fn run(
         Ok::<_, ApiError>((results, note))
     })
     .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?
 }
 
 async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -156,14 +163,14 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
             "k" => {
                 json.k = Some(v.parse().map_err(|_| {
                     ApiError::new(
-                        Code::BadRequest,
+                        Code::InvalidParameter,
                         format!("`k` must be a number (got {v:?})"),
                     )
                 })?);
             }
             other => {
                 return Err(ApiError::new(
-                    Code::BadRequest,
+                    Code::InvalidParameter,
                     format!("unknown parameter {other:?}: text, description, language, esco_language, target, k"),
                 ))
             }
@@ -184,7 +191,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
 async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let batch: Batch = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
-            Code::BadRequest,
+            Code::InvalidParameter,
             format!("the body must be JSON: {{\"inputs\": [{{\"text\": ...}}]}} or a list of inputs ({e})"),
         )
     })?;
@@ -193,7 +200,7 @@ async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRespon
     };
     if list.is_empty() || list.len() > MAX_BATCH {
         return Err(ApiError::new(
-            Code::BadRequest,
+            Code::InvalidParameter,
             format!("a batch holds 1 to {MAX_BATCH} inputs (got {})", list.len()),
         ));
     }

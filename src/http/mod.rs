@@ -6,6 +6,7 @@ mod curate;
 mod dataset;
 mod error;
 mod esco_api;
+mod extractors;
 mod graph_store;
 mod home;
 mod html;
@@ -18,8 +19,7 @@ mod sparql;
 pub use error::{ApiError, Code, ErrorCode, Style};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use actix_web::body::MessageBody;
@@ -27,6 +27,8 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpResponseBuilder};
 use oxigraph::store::Store;
+
+use crate::store::{StoreLayout, StoreVersion};
 
 /// What the service needs to know.
 #[derive(Debug, Clone)]
@@ -44,14 +46,12 @@ pub struct Config {
     /// Queries without FROM / dataset parameters see the union of all graphs as their default
     /// graph (true), or the store's default graph alone (false, as the W3C test suites expect).
     pub union_default_graph: bool,
-    /// Folder of the matcher's side-index (a temporary folder when `None`).
-    pub match_index: Option<std::path::PathBuf>,
     /// The embedding model for matching.
     pub model: crate::matching::setup::ModelChoice,
-    /// Folder of the label search index (in memory when `None`).
-    pub search_index: Option<std::path::PathBuf>,
-    /// The curators' file (`STORE.users.json`); nobody can sign in when `None`.
-    pub users_file: Option<std::path::PathBuf>,
+    /// Where the indexes and the curators' file beside the store are; without it the label
+    /// index is held in memory, the matcher's side-index in a temporary folder, and nobody
+    /// can sign in.
+    pub layout: Option<StoreLayout>,
 }
 
 impl Default for Config {
@@ -63,73 +63,9 @@ impl Default for Config {
             max_results: 1_000_000,
             max_body: 16 * 1024 * 1024,
             union_default_graph: true,
-            match_index: None,
             model: crate::matching::setup::ModelChoice::Default,
-            search_index: None,
-            users_file: None,
+            layout: None,
         }
-    }
-}
-
-/// The store's version as clients see it: a fingerprint of its content at start, and a counter
-/// of writes through this service. Writes that cannot change a concept's labels (curation
-/// decisions, mapping write-back) leave the content generation alone, so the label and match
-/// indexes are not brought in step for them.
-#[derive(Debug)]
-pub struct Version {
-    fingerprint: u64,
-    generation: AtomicU64,
-    content: AtomicU64,
-    modified: RwLock<SystemTime>,
-}
-
-impl Version {
-    /// For a store whose content is summed up by `fingerprint` and was last changed at `modified`.
-    pub fn new(fingerprint: u64, modified: SystemTime) -> Self {
-        Self {
-            fingerprint,
-            generation: AtomicU64::new(0),
-            content: AtomicU64::new(0),
-            modified: RwLock::new(modified),
-        }
-    }
-
-    /// Records a write that may change anything (SPARQL Update, Graph Store Protocol, imports).
-    pub fn bump(&self) {
-        self.content.fetch_add(1, Ordering::SeqCst);
-        self.touch();
-    }
-
-    /// Records a write that changes no concept's labels, classes or schemes (curation records
-    /// and mapping triples): pages and queries change, the search and match indexes do not.
-    pub fn touch(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut m) = self.modified.write() {
-            *m = SystemTime::now();
-        }
-    }
-
-    /// The version of what the label and match indexes are made from.
-    pub fn content_tag(&self) -> String {
-        format!(
-            "\"{:016x}-c{}\"",
-            self.fingerprint,
-            self.content.load(Ordering::SeqCst)
-        )
-    }
-
-    /// The entity tag of every representation derived from the store now.
-    pub fn etag(&self) -> String {
-        format!(
-            "\"{:016x}-{}\"",
-            self.fingerprint,
-            self.generation.load(Ordering::SeqCst)
-        )
-    }
-
-    /// When the store last changed (whole seconds).
-    pub fn modified(&self) -> SystemTime {
-        self.modified.read().map_or(SystemTime::UNIX_EPOCH, |m| *m)
     }
 }
 
@@ -152,7 +88,7 @@ pub struct AppState {
     /// Settings.
     pub config: Config,
     /// Version for caching.
-    pub version: Version,
+    pub version: StoreVersion,
     /// The matcher.
     pub matching: crate::matching::service::MatchService,
     /// The label search.
@@ -180,18 +116,22 @@ const PAGE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 impl AppState {
     /// State for a store.
-    pub fn new(store: Store, config: Config, version: Version) -> Self {
-        let index = config.match_index.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("esco-ld-match-{}", std::process::id()))
-        });
+    pub fn new(store: Store, config: Config, version: StoreVersion) -> Self {
+        let layout = config.layout.as_ref();
+        let index = layout.map_or_else(
+            || std::env::temp_dir().join(format!("esco-ld-match-{}", std::process::id())),
+            StoreLayout::matching,
+        );
         let matching =
             crate::matching::service::MatchService::new(store.clone(), index, config.model.clone());
-        let search =
-            crate::search::service::SearchService::new(store.clone(), config.search_index.clone());
+        let search = crate::search::service::SearchService::new(
+            store.clone(),
+            layout.map(StoreLayout::search),
+        );
         Self {
             matching,
             search,
-            users: crate::curation::users::Users::new(config.users_file.clone()),
+            users: crate::curation::users::Users::new(layout.map(StoreLayout::users)),
             curation: crate::curation::Curation::default(),
             store,
             config,
@@ -241,7 +181,7 @@ impl AppState {
     /// The preferred labels of the store as it is now (read at most once per content version:
     /// curation writes change no label).
     pub fn labels(&self) -> Result<Arc<crate::describe::Labels>, ApiError> {
-        self.per_version(&self.labels, "label", self.version.content_tag(), || {
+        self.per_version(&self.labels, "label", self.version.index_tag(), || {
             Ok(crate::describe::Labels::read(&self.store)?)
         })
     }
@@ -327,6 +267,33 @@ impl AppState {
     }
 }
 
+/// Runs store work off the async workers; a panicked or cancelled job is the service's fault.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(work)
+        .await
+        .map_err(|e| ApiError::new(Code::Internal, format!("a blocking task failed: {e}")))?
+}
+
+/// 400 for a query parameter or field that cannot be used.
+pub(crate) fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(Code::InvalidParameter, message)
+}
+
+/// A JSON body of type `T`: 400 (`invalid_body`) with serde's message when it is missing or
+/// does not fit.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::new(
+            Code::InvalidBody,
+            "the request needs a JSON body",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(Code::InvalidBody, format!("unreadable JSON body: {e}")))
+}
+
 /// RDF media types offered for graph documents, in order of preference.
 pub(crate) const RDF_TYPES: &[&str] = &[
     "text/turtle",
@@ -399,58 +366,6 @@ pub(crate) fn origin(req: &HttpRequest) -> String {
     format!("{}://{}", conn.scheme(), conn.host())
 }
 
-/// A fingerprint of a store folder's data files (names and sizes) and their latest change:
-/// RocksDB writes new files for every change, so a changed store has a different fingerprint.
-/// What every open rewrites without a change of content (a new manifest, options file and
-/// empty write-ahead log, the info logs) is left out, so that a restart on an unchanged store
-/// keeps its fingerprint (and the caches made for it: entity tags, the label and match
-/// indexes' snapshots).
-pub fn fingerprint_dir(dir: &std::path::Path) -> (u64, SystemTime) {
-    use std::hash::{Hash, Hasher};
-    let mut entries: Vec<(String, u64, SystemTime)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let meta = e.metadata().ok()?;
-            Some((
-                e.file_name().to_string_lossy().into_owned(),
-                meta.len(),
-                meta.modified().ok()?,
-            ))
-        })
-        .filter(|(name, len, _)| is_store_data(name, *len))
-        .collect();
-    entries.sort();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for (name, len, _) in &entries {
-        (name, len).hash(&mut hasher);
-    }
-    let modified = entries
-        .iter()
-        .map(|e| e.2)
-        .max()
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-    (hasher.finish(), modified)
-}
-
-/// Whether a file of a store folder holds content (table files, a write-ahead log with
-/// writes in it) rather than what an open rewrites.
-fn is_store_data(name: &str, len: u64) -> bool {
-    const METADATA: [&str; 6] = [
-        "LOG",
-        "LOCK",
-        "CURRENT",
-        "IDENTITY",
-        "MANIFEST-",
-        "OPTIONS-",
-    ];
-    if METADATA.iter().any(|m| name.starts_with(m)) {
-        return false;
-    }
-    !(name.ends_with(".log") && len == 0)
-}
-
 /// The application: routes, body limits, error formats, CORS for reads, request logging.
 pub fn build_app(
     state: web::Data<AppState>,
@@ -471,19 +386,21 @@ pub fn build_app(
             web::FormConfig::default()
                 .limit(max_body)
                 .error_handler(|e, _| {
-                    ApiError::new(Code::BadRequest, format!("unreadable form: {e}"))
+                    ApiError::new(Code::InvalidParameter, format!("unreadable form: {e}"))
                         .plain()
                         .into()
                 }),
         )
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
-            ApiError::new(Code::BadRequest, format!("unreadable query string: {e}")).into()
+            ApiError::new(
+                Code::InvalidParameter,
+                format!("unreadable query string: {e}"),
+            )
+            .into()
         }))
-        .app_data(
-            web::PathConfig::default().error_handler(|e, _| {
-                ApiError::new(Code::BadRequest, format!("bad path: {e}")).into()
-            }),
-        )
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            ApiError::new(Code::InvalidParameter, format!("bad path: {e}")).into()
+        }))
         .configure(sparql::configure)
         // Before the concept pages: crosswalk dumps live under the crosswalk's IRI.
         .configure(crosswalks::configure)

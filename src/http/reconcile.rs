@@ -11,11 +11,13 @@ use oxigraph::model::{NamedNode, NamedNodeRef, Term};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::blocking;
 use super::html::escape;
 use super::search::{ensure_index, pairs, run as run_search};
 use super::{ApiError, AppState, Code};
-use crate::matching::forms::Class;
-use crate::matching::{Input, Target};
+use crate::concept::Class;
+use crate::concept::Target;
+use crate::matching::Input;
 use crate::search::{self, Mode, Request};
 use crate::vocab::{esco, skos};
 
@@ -86,10 +88,6 @@ fn type_of_class(class: Class) -> (&'static str, &'static str) {
         .map_or(("Occupation", "Occupation"), |(id, name, _)| (*id, *name))
 }
 
-fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::new(Code::BadRequest, message)
-}
-
 /// A JSON response, or JSONP when the request names a `callback`.
 fn respond(
     state: &AppState,
@@ -118,7 +116,7 @@ fn respond(
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'));
             if !valid {
-                return Err(bad("callback must be a JavaScript identifier"));
+                return Err(super::bad("callback must be a JavaScript identifier"));
             }
             Ok(builder
                 .content_type("application/javascript; charset=utf-8")
@@ -199,16 +197,16 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
             .iter()
             .map(|v| v.as_str().map(str::to_owned))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad(format!("query {key}: type must be a string or strings")))?,
+            .ok_or_else(|| super::bad(format!("query {key}: type must be a string or strings")))?,
         Some(_) => {
-            return Err(bad(format!(
+            return Err(super::bad(format!(
                 "query {key}: type must be a string or strings"
             )))
         }
     };
     for t in &types {
         classes.push(class_of_type(t).ok_or_else(|| {
-            bad(format!(
+            super::bad(format!(
                 "query {key}: unknown type {t:?}; types: Occupation, Skill, ISCOGroup, SkillGroup"
             ))
         })?);
@@ -220,7 +218,7 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
             .and_then(|n| usize::try_from(n).ok())
             .filter(|n| (1..=MAX_LIMIT).contains(n))
             .ok_or_else(|| {
-                bad(format!(
+                super::bad(format!(
                     "query {key}: limit must be a whole number from 1 to {MAX_LIMIT}"
                 ))
             })?,
@@ -234,12 +232,12 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
             "language" => {
                 if let Some(lang) = &value {
                     super::search::check_language(state, lang)
-                        .map_err(|e| bad(format!("query {key}: {}", e.message)))?;
+                        .map_err(|e| super::bad(format!("query {key}: {}", e.message)))?;
                 }
                 language = value;
             }
             other => {
-                return Err(bad(format!(
+                return Err(super::bad(format!(
                 "query {key}: unknown property {other:?}; properties: isco, description, language"
             )))
             }
@@ -247,14 +245,14 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
     }
     if let Some(code) = &isco {
         if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) || code.len() > 4 {
-            return Err(bad(format!(
+            return Err(super::bad(format!(
                 "query {key}: isco must be an ISCO-08 code of 1 to 4 digits, not {code:?}"
             )));
         }
     }
     let text = q.query.unwrap_or_default().trim().to_owned();
     if search::words(&text).is_empty() {
-        return Err(bad(format!(
+        return Err(super::bad(format!(
             "query {key}: query must contain a letter or digit"
         )));
     }
@@ -307,17 +305,6 @@ fn isco_code(state: &AppState, uri: &str) -> Result<Option<String>, ApiError> {
     code_of(node.as_ref())
 }
 
-fn class_from_name(name: &str) -> Option<Class> {
-    [
-        Class::Occupation,
-        Class::Skill,
-        Class::IscoGroup,
-        Class::SkillGroup,
-    ]
-    .into_iter()
-    .find(|c| search::class_name(*c) == name)
-}
-
 /// Reconciles one query: label search and (when ready) the matcher, combined.
 fn reconcile_one(
     state: &AppState,
@@ -347,21 +334,13 @@ fn reconcile_one(
         entry.label = entry.label.max(hit.score);
         entry.exact |= exact;
         entry.exact_preferred |= exact && hit.matched_kind == search::LabelKind::Preferred;
-        entry.class = class_from_name(&hit.class);
+        entry.class = Some(hit.class);
     }
     if let Some(matcher) = matcher {
         let targets: Vec<Target> = if ask.classes.is_empty() {
             vec![Target::Occupations, Target::Skills]
         } else {
-            ask.classes
-                .iter()
-                .map(|c| match c {
-                    Class::Occupation => Target::Occupations,
-                    Class::Skill => Target::Skills,
-                    Class::IscoGroup => Target::IscoGroups,
-                    Class::SkillGroup => Target::SkillGroups,
-                })
-                .collect()
+            ask.classes.iter().map(|c| Target::of_class(*c)).collect()
         };
         for (target, class) in targets.into_iter().zip(if ask.classes.is_empty() {
             vec![Class::Occupation, Class::Skill]
@@ -451,7 +430,7 @@ async fn reconcile_batch(
     queries: &str,
 ) -> Result<HttpResponse, ApiError> {
     let batch: serde_json::Map<String, Value> = serde_json::from_str(queries)
-        .map_err(|e| bad(format!("queries must be a JSON object of queries: {e}")))?;
+        .map_err(|e| super::bad(format!("queries must be a JSON object of queries: {e}")))?;
     if batch.len() > MAX_BATCH {
         return Err(ApiError::new(
             Code::PayloadTooLarge,
@@ -465,25 +444,20 @@ async fn reconcile_batch(
     let mut asks = Vec::with_capacity(batch.len());
     for (key, value) in batch {
         let q: Query = serde_json::from_value(value)
-            .map_err(|e| bad(format!("query {key} is not a reconciliation query: {e}")))?;
+            .map_err(|e| super::bad(format!("query {key} is not a reconciliation query: {e}")))?;
         asks.push((key.clone(), ask(&key, q, &state)?));
     }
     let st = state.clone();
-    let body = web::block(move || {
+    let body = blocking(move || {
         // Without a ready matcher (first build), label search alone answers.
-        let matcher = st
-            .matching
-            .matcher(&st.version.content_tag())
-            .ok()
-            .flatten();
+        let matcher = st.matching.matcher(&st.version.index_tag()).ok().flatten();
         let mut out = serde_json::Map::new();
         for (key, ask) in &asks {
             out.insert(key.clone(), reconcile_one(&st, matcher.as_deref(), ask)?);
         }
         Ok::<_, ApiError>(Value::Object(out))
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     respond(&state, req, &body, false)
 }
 
@@ -513,7 +487,7 @@ async fn post(
     let queries = form_urlencoded::parse(&body)
         .find(|(k, _)| k == "queries")
         .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| bad("the form has no `queries` field"))?;
+        .ok_or_else(|| super::bad("the form has no `queries` field"))?;
     reconcile_batch(state, &req, &queries).await
 }
 
@@ -524,13 +498,13 @@ fn prefix_and_cursor(req: &HttpRequest) -> Result<(String, usize), ApiError> {
         .find(|(k, _)| k == "prefix")
         .map(|(_, v)| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| bad("prefix is required"))?;
+        .ok_or_else(|| super::bad("prefix is required"))?;
     let cursor = match pairs.iter().find(|(k, _)| k == "cursor") {
         None => 0,
         Some((_, v)) => v
             .trim()
             .parse::<usize>()
-            .map_err(|_| bad(format!("cursor must be a whole number, not {v:?}")))?,
+            .map_err(|_| super::bad(format!("cursor must be a whole number, not {v:?}")))?,
     };
     Ok((prefix, cursor))
 }
@@ -567,7 +541,7 @@ async fn suggest_entity(
         .hits
         .iter()
         .map(|h| {
-            let class = class_from_name(&h.class).unwrap_or(Class::Occupation);
+            let class = h.class;
             let (type_id, type_name) = type_of_class(class);
             let name = labels.preferred(&h.uri, "en").unwrap_or(&h.matched);
             let mut item = json!({
@@ -621,8 +595,9 @@ fn entity(state: &AppState, req: &HttpRequest) -> Result<NamedNode, ApiError> {
         .find(|(k, _)| k == "id")
         .map(|(_, v)| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| bad("id is required"))?;
-    let node = NamedNode::new(&id).map_err(|e| bad(format!("id {id:?} is not an IRI: {e}")))?;
+        .ok_or_else(|| super::bad("id is required"))?;
+    let node =
+        NamedNode::new(&id).map_err(|e| super::bad(format!("id {id:?} is not an IRI: {e}")))?;
     if state
         .store
         .quads_for_pattern(Some(node.as_ref().into()), None, None, None)

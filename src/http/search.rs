@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::html::escape;
 use super::{ApiError, AppState, Code};
-use crate::matching::forms::Class;
+use crate::concept::Class;
 use crate::search::{self, Mode, Request, Results};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -50,15 +50,13 @@ pub(crate) fn pairs(req: &HttpRequest) -> Vec<(String, String)> {
         .collect()
 }
 
-fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::new(Code::BadRequest, message)
-}
-
 fn boolean(key: &str, value: &str) -> Result<bool, ApiError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(bad(format!("{key} must be true or false, not {value:?}"))),
+        _ => Err(super::bad(format!(
+            "{key} must be true or false, not {value:?}"
+        ))),
     }
 }
 
@@ -66,33 +64,28 @@ fn number(key: &str, value: &str, min: i64, max: i64) -> Result<usize, ApiError>
     let n: i64 = value
         .trim()
         .parse()
-        .map_err(|_| bad(format!("{key} must be a whole number, not {value:?}")))?;
+        .map_err(|_| super::bad(format!("{key} must be a whole number, not {value:?}")))?;
     if n < min || n > max {
-        return Err(bad(format!(
+        return Err(super::bad(format!(
             "{key} must be between {min} and {max} (got {n})"
         )));
     }
-    usize::try_from(n).map_err(|_| bad(format!("{key} is out of range")))
+    usize::try_from(n).map_err(|_| super::bad(format!("{key} is out of range")))
 }
 
-/// The classes of a `type` value: ours (`occupation`, `skill`, `isco-group`, `skill-group`,
-/// `concept`) or the ESCO model's class IRIs.
+/// The classes of a `type` value: a class's words (`occupation`, `isco-group`, `isco`, …, the
+/// ESCO model's class IRIs too) or `concept` for any.
 fn classes_of(value: &str) -> Result<Vec<Class>, ApiError> {
-    let local = value.strip_prefix(crate::vocab::esco::NS).unwrap_or(value);
-    let name = match local {
-        "Occupation" => "occupation",
-        "Skill" => "skill",
-        "ISCOGroup" => "isco-group",
-        "SkillGroup" => "skill-group",
-        other => other,
-    };
-    search::parse_type(name).map_err(ApiError::from)
+    match value.parse::<Class>() {
+        Ok(class) => Ok(vec![class]),
+        Err(_) => search::parse_type(value).map_err(ApiError::from),
+    }
 }
 
 /// 503: another request is bringing the label index in step.
 fn busy() -> ApiError {
     ApiError::new(
-        Code::Unavailable,
+        Code::IndexSyncing,
         "the label index is being brought in step with the store; retry in a few seconds",
     )
 }
@@ -100,7 +93,7 @@ fn busy() -> ApiError {
 /// Makes sure the label index is in step with the store; 503 while another request is
 /// bringing it in step.
 pub(crate) fn ensure_index(state: &AppState) -> Result<(), ApiError> {
-    if state.search.ensure(&state.version.content_tag())? {
+    if state.search.ensure(&state.version.index_tag())? {
         Ok(())
     } else {
         Err(busy())
@@ -110,11 +103,13 @@ pub(crate) fn ensure_index(state: &AppState) -> Result<(), ApiError> {
 /// Checks a language parameter against the store's label languages.
 pub(crate) fn check_language(state: &AppState, lang: &str) -> Result<(), ApiError> {
     if !crate::matching::language::valid_tag(lang) {
-        return Err(bad(format!("language {lang:?} is not a language tag")));
+        return Err(super::bad(format!(
+            "language {lang:?} is not a language tag"
+        )));
     }
     let known = state.search.languages();
     if !known.is_empty() && !known.contains(lang) {
-        return Err(bad(format!(
+        return Err(super::bad(format!(
             "the store has no labels in language {lang:?}; it has: {}",
             known.into_iter().collect::<Vec<_>>().join(", ")
         )));
@@ -152,7 +147,9 @@ pub(crate) fn parse(
             }
             "scheme" | "isInScheme" => {
                 if oxigraph::model::NamedNode::new(value.trim()).is_err() {
-                    return Err(bad(format!("{key} must be an absolute IRI, not {value:?}")));
+                    return Err(super::bad(format!(
+                        "{key} must be an absolute IRI, not {value:?}"
+                    )));
                 }
                 schemes.push(value.trim().to_owned());
             }
@@ -169,9 +166,9 @@ pub(crate) fn parse(
     }
     let text = text
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| bad("text is required (`*` lists every concept)"))?;
+        .ok_or_else(|| super::bad("text is required (`*` lists every concept)"))?;
     if text.chars().count() > 1000 {
-        return Err(bad("text must be at most 1,000 characters"));
+        return Err(super::bad("text must be at most 1,000 characters"));
     }
     if let Some(lang) = &language {
         check_language(state, lang)?;
@@ -198,7 +195,7 @@ pub(crate) fn parse(
 pub(crate) fn run(state: &AppState, request: &Request) -> Result<Results, ApiError> {
     state
         .search
-        .search(&state.version.content_tag(), request)?
+        .search(&state.version.index_tag(), request)?
         .ok_or_else(busy)
 }
 
@@ -206,7 +203,7 @@ pub(crate) fn run(state: &AppState, request: &Request) -> Result<Results, ApiErr
 struct ApiHit<'a> {
     uri: &'a str,
     #[serde(rename = "type")]
-    class: &'a str,
+    class: Class,
     label: String,
     matched: &'a str,
     matched_kind: search::LabelKind,
@@ -266,7 +263,7 @@ fn respond(req: &HttpRequest, state: &AppState, mode: Mode) -> Result<HttpRespon
             .iter()
             .map(|h| ApiHit {
                 uri: &h.uri,
-                class: &h.class,
+                class: h.class,
                 label: labels
                     .preferred(&h.uri, &params.language)
                     .unwrap_or(&h.matched)
@@ -319,7 +316,7 @@ pub(crate) fn results_page(
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{} <span class=\"muted\">({}{})</span></td><td>{:.2}</td></tr>",
             escape(&href),
             escape(label),
-            escape(&h.class),
+            escape(h.class.name()),
             escape(&h.matched),
             serde_json::to_value(h.matched_kind)
                 .ok()

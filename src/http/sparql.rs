@@ -11,7 +11,8 @@ use oxigraph::sparql::results::QueryResultsFormat;
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 
 use super::error::{ApiError, Code};
-use super::{html, AppState};
+use super::extractors::Admin;
+use super::{blocking, html, AppState};
 use crate::sparql::SparqlError;
 
 /// Registers the routes.
@@ -60,7 +61,7 @@ fn form_params(body: &[u8], mut url: Params) -> Params {
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::new(Code::BadRequest, message).plain()
+    super::bad(message).plain()
 }
 
 async fn get_sparql(
@@ -140,39 +141,6 @@ async fn post_update(
         }
         other => Err(ApiError::new(Code::UnsupportedMediaType, format!("{other:?} is not a SPARQL update type (application/x-www-form-urlencoded, application/sparql-update)")).plain()),
     }
-}
-
-/// Checks the bearer token of a write: 403 when writes are off or the token is wrong, 401
-/// when there is none.
-pub(super) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let Some(expected) = state.config.admin_token.as_deref() else {
-        return Err(ApiError::new(
-            Code::Forbidden,
-            "this service is read-only: writes are off (no admin token is configured)",
-        )
-        .plain());
-    };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::Unauthorized,
-                "writes need Authorization: Bearer <admin token>",
-            )
-            .plain()
-        })?;
-    let token = given.strip_prefix("Bearer ").unwrap_or_default().trim();
-    if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::new(Code::Forbidden, "the admin token is wrong").plain())
-    }
-}
-
-pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// This endpoint's URL: the base IRI of queries and updates (as the protocol suggests).
@@ -274,7 +242,7 @@ async fn run_query(
     let base = endpoint(req);
     let format = p.format.clone();
     let st = state.clone();
-    let result = web::block(move || {
+    let result = blocking(move || {
         evaluate(
             &st,
             accept.as_deref(),
@@ -287,8 +255,7 @@ async fn run_query(
             &base,
         )
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
+    .await;
     timer.abort();
     let (media, body) = result?;
     Ok(HttpResponse::Ok()
@@ -402,12 +369,12 @@ async fn run_update(
     update: String,
     p: Params,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(req, &state)?;
+    Admin::of(req).map_err(ApiError::plain)?;
     let base = endpoint(req);
     let default_graphs = graph_names(&p.default_graphs)?;
     let named_graphs = graph_names(&p.named_graphs)?;
     let st = state.clone();
-    web::block(move || -> Result<(), ApiError> {
+    blocking(move || -> Result<(), ApiError> {
         #[expect(deprecated, reason = "Update::parse is the way to reach the USING datasets")]
         let mut parsed = oxigraph::sparql::Update::parse(&update, Some(&base)).map_err(|e| ApiError::from(SparqlError::Syntax(e)).plain())?;
         if !default_graphs.is_empty() || !named_graphs.is_empty() {
@@ -423,12 +390,11 @@ async fn run_update(
         prepared
             .on_store(&st.store)
             .execute()
-            .map_err(|e| ApiError::new(Code::BadRequest, e.to_string()).plain())?;
+            .map_err(|e| ApiError::new(Code::InvalidParameter, e.to_string()).plain())?;
         st.version.bump();
         Ok(())
     })
-    .await
-    .map_err(|e| ApiError::new(Code::Internal, e.to_string()))??;
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

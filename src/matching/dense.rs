@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
-use super::forms::{Form, Forms};
 use super::vectors::{key, VectorCache};
 use super::MatchError;
 use crate::embed::{Encoder, Kind};
+use crate::store::forms::{Form, Forms};
 
 /// Candidates the graph search keeps while it walks (usearch's `ef`). Recall@10 against exact
 /// search on the full data's 486k static vectors: 0.949 at 96, 0.990 at 320 (0.96 at 96 on a

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{Input, MatchError, Matcher, Target};
+use super::{Input, MatchError, Matcher};
+use crate::concept::Target;
 use crate::crosswalk::table::{self as cw, MatchKind, Relation};
 
 /// The cut-offs of the published table.
@@ -263,7 +264,7 @@ pub fn evaluate(
         let reachable = counted.iter().any(|(u, _)| {
             index
                 .get(u.as_str())
-                .is_some_and(|&c| options.target.accepts(&concepts[c as usize]))
+                .is_some_and(|&c| concepts[c as usize].is_in(&options.target))
         });
         if !reachable {
             unreachable += 1;

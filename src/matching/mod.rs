@@ -14,7 +14,6 @@
 
 pub mod dense;
 pub mod eval;
-pub mod forms;
 pub mod language;
 pub mod lexical;
 pub mod query;
@@ -28,12 +27,12 @@ pub mod vectors;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use oxigraph::model::NamedNode;
 use serde::Serialize;
 
+use crate::concept::{Class, Target};
 use crate::embed::{Encoder, Kind, ModelError};
+use crate::store::forms::{self, FormKind, Forms};
 use dense::Dense;
-use forms::{Class, FormKind, Forms};
 use lexical::LexicalIndex;
 
 /// Errors of the matching layer.
@@ -42,8 +41,11 @@ pub enum MatchError {
     /// Bad input.
     #[error("{0}")]
     Input(String),
+    /// A target that names no class, scheme or union of them.
+    #[error(transparent)]
+    Target(#[from] crate::concept::ParseError),
     /// The store could not be read.
-    #[error("store: {0}")]
+    #[error("reading the store")]
     Storage(#[from] oxigraph::store::StorageError),
     /// The model failed.
     #[error(transparent)]
@@ -52,7 +54,7 @@ pub enum MatchError {
     #[error("vector index: {0}")]
     Index(String),
     /// A file of the index could not be written or read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -64,107 +66,6 @@ pub enum MatchError {
 impl From<candle_core::Error> for MatchError {
     fn from(e: candle_core::Error) -> Self {
         Self::Model(ModelError::Candle(e))
-    }
-}
-
-/// What to match against.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// ESCO occupations.
-    Occupations,
-    /// ESCO skills (knowledge and skills/competences).
-    Skills,
-    /// ISCO groups.
-    IscoGroups,
-    /// Skill groups.
-    SkillGroups,
-    /// Every concept with labels.
-    Any,
-    /// The concepts of a scheme.
-    Scheme(NamedNode),
-    /// The concepts of any of these (`occupations,isco-groups`: ESCO's occupation pillar, what
-    /// the EURES mapping tables map to).
-    Union(Vec<Target>),
-}
-
-impl Target {
-    /// Parses `occupations`, `skills`, `isco-groups`, `skill-groups`, `any`, a scheme IRI, or
-    /// several of them separated by commas.
-    pub fn parse(text: &str) -> Result<Self, MatchError> {
-        if text.contains(',') {
-            let mut parts: Vec<Self> = Vec::new();
-            for part in text.split(',').map(str::trim) {
-                if part.is_empty() {
-                    return Err(MatchError::Input(format!(
-                        "target {text:?} has an empty part"
-                    )));
-                }
-                let target = Self::parse_one(part)?;
-                if !parts.contains(&target) {
-                    parts.push(target);
-                }
-            }
-            return Ok(if parts.len() == 1 {
-                parts.remove(0)
-            } else {
-                Self::Union(parts)
-            });
-        }
-        Self::parse_one(text)
-    }
-
-    fn parse_one(text: &str) -> Result<Self, MatchError> {
-        Ok(match text {
-            "occupation" | "occupations" => Self::Occupations,
-            "skill" | "skills" => Self::Skills,
-            "isco" | "isco-group" | "isco-groups" => Self::IscoGroups,
-            "skill-group" | "skill-groups" => Self::SkillGroups,
-            "any" | "concept" | "concepts" => Self::Any,
-            iri if iri.starts_with("http://") || iri.starts_with("https://") => {
-                Self::Scheme(NamedNode::new(iri).map_err(|e| {
-                    MatchError::Input(format!("target {iri:?} is not an IRI: {e}"))
-                })?)
-            }
-            other => {
-                return Err(MatchError::Input(format!(
-                    "unknown target {other:?}: occupations, skills, isco-groups, skill-groups, any or a scheme IRI"
-                )))
-            }
-        })
-    }
-
-    /// Whether a concept is one of the target's.
-    pub fn accepts(&self, c: &forms::Concept) -> bool {
-        match self {
-            Self::Occupations => c.class == Class::Occupation,
-            Self::Skills => c.class == Class::Skill,
-            Self::IscoGroups => c.class == Class::IscoGroup,
-            Self::SkillGroups => c.class == Class::SkillGroup,
-            Self::Any => true,
-            Self::Scheme(s) => c.schemes.contains(s),
-            Self::Union(parts) => parts.iter().any(|t| t.accepts(c)),
-        }
-    }
-
-    /// For a target naming ISCO groups beside occupations (ESCO's occupation pillar): the
-    /// target without the groups, which are then reached through their occupations.
-    fn groups_through_occupations(&self) -> Option<Self> {
-        let Self::Union(parts) = self else {
-            return None;
-        };
-        if !(parts.contains(&Self::Occupations) && parts.contains(&Self::IscoGroups)) {
-            return None;
-        }
-        let mut rest: Vec<Self> = parts
-            .iter()
-            .filter(|t| **t != Self::IscoGroups)
-            .cloned()
-            .collect();
-        Some(if rest.len() == 1 {
-            rest.remove(0)
-        } else {
-            Self::Union(rest)
-        })
     }
 }
 
@@ -563,7 +464,7 @@ impl Matcher {
         let text = focused.as_str();
         let concepts = &self.base.forms.concepts;
         let forms = &self.base.forms.forms;
-        let keep_concept = |c: u32| !exclude(c) && input.target.accepts(&concepts[c as usize]);
+        let keep_concept = |c: u32| !exclude(c) && concepts[c as usize].is_in(&input.target);
         let keep_form = |f: u32| {
             let form = &forms[f as usize];
             input
@@ -791,7 +692,7 @@ impl Matcher {
                 continue;
             };
             let concept = &concepts[g];
-            if exclude(g as u32) || !target.accepts(concept) {
+            if exclude(g as u32) || !concept.is_in(target) {
                 continue;
             }
             groups.push(Candidate {

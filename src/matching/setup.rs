@@ -9,10 +9,11 @@ use oxigraph::store::Store;
 use usearch::ScalarKind;
 
 use super::dense::{BuildReport, Dense};
-use super::forms::Forms;
 use super::shortlist::ShortList;
-use super::{Base, MatchError, Matcher, Semantic, Target};
+use super::{Base, MatchError, Matcher, Semantic};
+use crate::concept::Target;
 use crate::embed::{Encoder, DEFAULT_MODEL_DIR};
+use crate::store::forms::Forms;
 
 /// Which model to use.
 #[derive(Debug, Clone)]
@@ -110,14 +111,6 @@ pub fn fast_model_dir() -> Option<PathBuf> {
     .find(|d| d.join("model.safetensors").is_file())
 }
 
-/// Where the side-index of a store lives.
-pub fn index_dir(store: &Path) -> PathBuf {
-    let name = store
-        .file_name()
-        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-    store.with_file_name(format!("{name}.match"))
-}
-
 /// What setting up did, for logs and benchmarks.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SetupReport {
@@ -165,13 +158,17 @@ impl Scope {
     }
 
     /// Whether the scope covers a form.
-    pub fn includes(&self, concepts: &[super::forms::Concept], f: &super::forms::Form) -> bool {
-        (!self.preferred_only || f.kind == super::forms::FormKind::Preferred)
+    pub fn includes(
+        &self,
+        concepts: &[crate::store::forms::Concept],
+        f: &crate::store::forms::Form,
+    ) -> bool {
+        (!self.preferred_only || f.kind == crate::store::forms::FormKind::Preferred)
             && self.language.as_ref().is_none_or(|l| *l == f.lang)
             && self
                 .target
                 .as_ref()
-                .is_none_or(|t| t.accepts(&concepts[f.concept as usize]))
+                .is_none_or(|t| concepts[f.concept as usize].is_in(t))
     }
 
     /// A name for the index files of this scope.
@@ -207,15 +204,6 @@ fn target_tag(target: &Target) -> String {
 
 /// The surface forms as last read, with the store version they were read at.
 pub const FORMS_SNAPSHOT: &str = "forms.snapshot";
-
-/// The store version a snapshot of the forms is tagged with: the service's tag for a store
-/// with no write since it was opened (the content of the store's folder; `serve` takes it
-/// once the store is open, after the open has put what the write-ahead log held into table
-/// files).
-pub fn stamp(store_dir: &Path) -> String {
-    let (fingerprint, modified) = crate::http::fingerprint_dir(store_dir);
-    crate::http::Version::new(fingerprint, modified).content_tag()
-}
 
 /// The surface forms of `store`, from the snapshot in `index` when it was taken at store version
 /// `stamp` (and whether they were), else read from the store and the snapshot replaced.
@@ -285,7 +273,7 @@ pub fn matcher(
     report.model = Some(dir.display().to_string());
     report.model_seconds = loaded.elapsed().as_secs_f64();
     let concepts = &matcher.forms().concepts;
-    let include = |f: &super::forms::Form| scope.includes(concepts, f);
+    let include = |f: &crate::store::forms::Form| scope.includes(concepts, f);
     let (dense, built) = Dense::open(
         index,
         &scope.tag(),
@@ -348,7 +336,7 @@ mod tests {
     #[test]
     fn scope_tags_name_target_kinds_and_language() {
         let scope = |target: &str, language: Option<&str>| Scope {
-            target: Some(Target::parse(target).unwrap()),
+            target: Some(target.parse::<Target>().unwrap()),
             language: language.map(str::to_owned),
             preferred_only: false,
         };

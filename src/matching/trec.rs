@@ -9,9 +9,11 @@ use std::time::Instant;
 use oxigraph::model::NamedNode;
 
 use super::eval::{Figures, Ranked, Report};
-use super::forms::{Class, Concept, Form, FormKind, Forms};
 use super::setup::ModelChoice;
-use super::{Input, MatchError, Matcher, Semantic, Target};
+use super::{Input, MatchError, Matcher, Semantic};
+use crate::concept::Class;
+use crate::concept::Target;
+use crate::store::forms::{Concept, Form, FormKind, Forms};
 
 /// A test collection.
 #[derive(Debug, Default)]

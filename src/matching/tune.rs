@@ -20,11 +20,12 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::Serialize;
 
 use super::dense::cached_vectors;
-use super::forms::{FormKind, Forms};
 use super::vectors::VectorCache;
-use super::{MatchError, Target};
+use super::MatchError;
+use crate::concept::Target;
 use crate::embed::adapter::{Adapter, Manifest, TrainedOn, FORMAT};
 use crate::embed::{Encoder, Kind};
+use crate::store::forms::{FormKind, Forms};
 
 /// What to tune on and how.
 #[derive(Debug, Clone)]
@@ -176,7 +177,7 @@ pub fn tune(
         let Some(lang) = options.languages.iter().position(|l| *l == f.lang) else {
             continue;
         };
-        if f.kind.is_label() && options.target.accepts(concept) {
+        if f.kind.is_label() && concept.is_in(&options.target) {
             rows.push(Row {
                 concept: f.concept,
                 lang,

@@ -38,8 +38,9 @@ use tantivy::{
     SegmentReader, TantivyDocument, Term,
 };
 
-use crate::matching::forms::{Class, FormKind, Forms};
-use crate::matching::lexical::fold;
+use crate::concept::Class;
+use crate::store::forms::{FormKind, Forms};
+use crate::text::fold;
 
 /// Longest word prefix indexed for autocomplete; longer query words are cut to it.
 pub const MAX_PREFIX: usize = 20;
@@ -65,28 +66,23 @@ const STEMMERS: &[(&str, Language)] = &[
     ("sv", Language::Swedish),
 ];
 
-/// Where the label index of the store in `store` lives: `STORE.search` beside it.
-pub fn index_dir(store: &Path) -> PathBuf {
-    let name = store
-        .file_name()
-        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-    store.with_file_name(format!("{name}.search"))
-}
-
 /// What can go wrong with the search index.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     /// The request is not valid.
     #[error("{0}")]
     Input(String),
+    /// A fault of the service (a poisoned lock, an index not opened): never the client's.
+    #[error("{0}")]
+    Internal(&'static str),
     /// Reading the store failed.
     #[error(transparent)]
     Storage(#[from] oxigraph::store::StorageError),
     /// The index failed.
-    #[error("search index: {0}")]
+    #[error("search index")]
     Index(#[from] tantivy::TantivyError),
     /// The index folder could not be prepared.
-    #[error("search index folder {path}: {source}")]
+    #[error("search index folder {}", path.display())]
     Io {
         /// The folder.
         path: PathBuf,
@@ -147,32 +143,28 @@ impl LabelKind {
     }
 }
 
-/// The class name used in requests and answers (`occupation`, `skill`, `isco-group`,
-/// `skill-group`).
-pub fn class_name(class: Class) -> &'static str {
-    match class {
-        Class::Occupation => "occupation",
-        Class::Skill => "skill",
-        Class::IscoGroup => "isco-group",
-        Class::SkillGroup => "skill-group",
+/// The classes a `type` parameter names: a class ([`Class`]'s words: `occupation`, `skill`,
+/// `isco-group` or `isco`, `skill-group`, plurals too), or `concept` (`any`) for any.
+pub fn parse_type(value: &str) -> Result<Vec<Class>, SearchError> {
+    match value.parse::<crate::concept::Target>() {
+        Ok(crate::concept::Target::Any) => Ok(Vec::new()),
+        Ok(t) if t.class().is_some() => Ok(t.class().into_iter().collect()),
+        _ => Err(SearchError::Input(format!(
+            "unknown type {value:?}: use occupation, skill, isco-group, skill-group or concept"
+        ))),
     }
 }
 
-/// The classes a `type` parameter names: `occupation`, `skill`, `isco-group`, `skill-group`
-/// (plurals too), or `concept` for any.
-pub fn parse_type(value: &str) -> Result<Vec<Class>, SearchError> {
-    Ok(match value.trim().to_ascii_lowercase().as_str() {
-        "occupation" | "occupations" => vec![Class::Occupation],
-        "skill" | "skills" => vec![Class::Skill],
-        "isco-group" | "isco-groups" | "iscogroup" => vec![Class::IscoGroup],
-        "skill-group" | "skill-groups" | "skillgroup" => vec![Class::SkillGroup],
-        "concept" | "concepts" | "any" => Vec::new(),
-        other => {
-            return Err(SearchError::Input(format!(
-                "unknown type {other:?}: use occupation, skill, isco-group, skill-group or concept"
-            )))
-        }
-    })
+/// The classes a `type` value names, as a command-line value (empty: any class).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classes(pub Vec<Class>);
+
+impl std::str::FromStr for Classes {
+    type Err = SearchError;
+
+    fn from_str(value: &str) -> Result<Self, SearchError> {
+        parse_type(value).map(Self)
+    }
 }
 
 /// How the query's words are matched.
@@ -210,9 +202,9 @@ pub struct Request {
 pub struct Hit {
     /// Its IRI.
     pub uri: String,
-    /// Its class (`occupation`, ...).
+    /// Its class.
     #[serde(rename = "type")]
-    pub class: String,
+    pub class: Class,
     /// The label (or code) that matched best.
     pub matched: String,
     /// What that label is.
@@ -386,7 +378,7 @@ impl ConceptDocs<'_> {
     fn hash(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.uri.hash(&mut h);
-        class_name(self.class).hash(&mut h);
+        self.class.name().hash(&mut h);
         self.schemes.hash(&mut h);
         for (kind, lang, text) in &self.labels {
             kind.rank().hash(&mut h);
@@ -617,7 +609,7 @@ impl SearchIndex {
             doc.add_u64(f.concept, k);
             doc.add_u64(f.hash, hash);
             doc.add_text(f.uri, d.uri);
-            doc.add_text(f.class, class_name(d.class));
+            doc.add_text(f.class, d.class.name());
             for s in &d.schemes {
                 doc.add_text(f.scheme, s);
             }
@@ -696,7 +688,8 @@ impl SearchIndex {
                 .unwrap_or(2);
             hits.push(Hit {
                 uri: text(self.fields.uri),
-                class: text(self.fields.class),
+                // The index holds class names it wrote itself.
+                class: text(self.fields.class).parse().unwrap_or(Class::Occupation),
                 matched: text(self.fields.label),
                 matched_kind: LabelKind::from_rank(rank),
                 matched_language: text(self.fields.lang),
@@ -724,7 +717,7 @@ impl SearchIndex {
             out.push(any(req
                 .classes
                 .iter()
-                .map(|c| term(f.class, class_name(*c)))
+                .map(|c| term(f.class, c.name()))
                 .collect()));
         }
         if !req.schemes.is_empty() {

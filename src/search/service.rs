@@ -8,7 +8,7 @@ use std::sync::{Mutex, RwLock};
 use oxigraph::store::Store;
 
 use super::{Request, Results, SearchError, SearchIndex, SyncReport};
-use crate::matching::forms::Forms;
+use crate::store::forms::Forms;
 
 /// The label search of a running service.
 pub struct SearchService {
@@ -34,7 +34,7 @@ impl std::fmt::Debug for SearchService {
 }
 
 fn poisoned() -> SearchError {
-    SearchError::Input("search index lock poisoned".into())
+    SearchError::Internal("search index lock poisoned")
 }
 
 impl SearchService {

@@ -1,7 +1,13 @@
-//! Helpers shared by the integration tests: the fixture, stores in temporary folders, queries.
+//! Helpers shared by the integration tests: the fixture, stores in temporary folders, queries,
+//! and [`TestApp`], the real app factory over a fresh copy of the fixture store.
+
+mod app;
+
+pub use app::TestApp;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use esco_ld::load::{self, LoadOptions, LoadReport};
 use esco_ld::store;
@@ -33,15 +39,40 @@ pub fn load(dir: &Path, sources: &[PathBuf], release: Option<&str>) -> Result<Lo
             crosswalk_id: None,
         },
     )
-    .map_err(|e| e.to_string())?;
-    store::load_into(dir, plan).map_err(|e| e.to_string())
+    .map_err(|e| esco_ld::util::error_chain(&e))?;
+    store::load_into(dir, plan).map_err(|e| esco_ld::util::error_chain(&e))
 }
 
-/// A temporary folder with the fixture loaded into `store/` inside it.
+/// The fixture loaded once per test process through the real loader, kept open: every test's
+/// store is a copy of it (a RocksDB checkpoint, whose table files are hard links).
+fn template() -> &'static Store {
+    static TEMPLATE: OnceLock<Store> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Templates of test processes that have ended.
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("fixture-template-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = tmp
+            .join(format!("fixture-template-{}", std::process::id()))
+            .join("store");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+        load(&dir, &fixture_sources(), Some("1.1.1")).expect("the fixture loads");
+        Store::open(&dir).expect("the fixture store opens")
+    })
+}
+
+/// A temporary folder with a copy of the fixture store in `store/` inside it.
 pub fn fixture_store() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    load(&dir, &fixture_sources(), Some("1.1.1")).expect("the fixture loads");
+    template().backup(&dir).expect("the fixture store copies");
     (tmp, dir)
 }
 
@@ -62,6 +93,22 @@ pub fn count(store: &Store, query: &str) -> u64 {
         Some(oxigraph::model::Term::Literal(l)) => l.value().parse().unwrap(),
         other => panic!("no count: {other:?}"),
     }
+}
+
+/// The first two values of each row of a SELECT, as IRIs or literal values.
+pub fn select_pairs(store: &Store, query: &str) -> Vec<(String, String)> {
+    let prefixed = format!("{PREFIXES}\n{query}");
+    let text = |t: &Option<oxigraph::model::Term>| match t {
+        Some(oxigraph::model::Term::NamedNode(n)) => n.as_str().to_owned(),
+        Some(oxigraph::model::Term::Literal(l)) => l.value().to_owned(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    esco_ld::sparql::select(store, &prefixed)
+        .unwrap()
+        .iter()
+        .map(|row| (text(&row[0]), text(&row[1])))
+        .collect()
 }
 
 /// Prefixes for test queries.
@@ -119,7 +166,7 @@ pub fn app_state(
         actix_web::web::Data::new(esco_ld::http::AppState::new(
             store,
             config,
-            esco_ld::http::Version::new(42, std::time::SystemTime::UNIX_EPOCH),
+            esco_ld::store::StoreVersion::new(42, std::time::SystemTime::UNIX_EPOCH),
         )),
     )
 }
@@ -131,4 +178,17 @@ pub fn lexical_config(token: Option<&str>) -> esco_ld::http::Config {
         model: esco_ld::matching::setup::ModelChoice::None,
         ..esco_ld::http::Config::default()
     }
+}
+
+/// Runs the `esco-ld` binary as a user would, with none of the developer's `ESCO_LD_*`
+/// settings leaking in.
+pub fn esco_ld(args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_esco-ld"));
+    command.args(args);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ESCO_LD_") {
+            command.env_remove(key);
+        }
+    }
+    command.output().unwrap()
 }

@@ -9,6 +9,7 @@ use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term};
 use oxigraph::store::{StorageError, Store};
 use serde::Serialize;
 
+use crate::concept::{Class, Target};
 use crate::vocab::{dcterms, esco, rdf, skos};
 
 /// What a surface form is.
@@ -39,29 +40,6 @@ impl FormKind {
     }
 }
 
-/// The classes a concept can be matched as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Class {
-    /// `esco:Occupation`.
-    Occupation,
-    /// `esco:Skill`.
-    Skill,
-    /// `esco:ISCOGroup`.
-    IscoGroup,
-    /// `esco:SkillGroup`.
-    SkillGroup,
-}
-
-impl Class {
-    const ALL: [(Self, NamedNodeRef<'static>); 4] = [
-        (Self::Occupation, esco::OCCUPATION),
-        (Self::Skill, esco::SKILL),
-        (Self::IscoGroup, esco::ISCO_GROUP),
-        (Self::SkillGroup, esco::SKILL_GROUP),
-    ];
-}
-
 /// A concept that can be proposed.
 #[derive(Debug, Clone)]
 pub struct Concept {
@@ -87,6 +65,11 @@ impl Concept {
             .or_else(|| self.preferred.get("en"))
             .or_else(|| self.preferred.values().min())
             .map(String::as_str)
+    }
+
+    /// Whether it is one of `target`'s concepts.
+    pub fn is_in(&self, target: &Target) -> bool {
+        target.accepts(self.class, &self.schemes)
     }
 }
 
@@ -128,8 +111,10 @@ impl Forms {
 
     fn read_kinds(store: &Store, descriptions: bool) -> Result<Self, StorageError> {
         let mut classes: HashMap<NamedNode, Class> = HashMap::new();
-        for (class, iri) in Class::ALL {
-            for quad in store.quads_for_pattern(None, Some(rdf::TYPE), Some(iri.into()), None) {
+        for class in Class::ALL {
+            for quad in
+                store.quads_for_pattern(None, Some(rdf::TYPE), Some(class.iri().into()), None)
+            {
                 if let NamedOrBlankNode::NamedNode(s) = quad?.subject {
                     // A skill is also skos:Concept etc.; the first ESCO class found wins.
                     classes.entry(s).or_insert(class);
@@ -278,12 +263,7 @@ impl Forms {
         put_len(&mut out, self.concepts.len());
         for c in &self.concepts {
             put_str(&mut out, c.iri.as_str());
-            out.push(
-                Class::ALL
-                    .iter()
-                    .position(|(k, _)| *k == c.class)
-                    .unwrap_or(0) as u8,
-            );
+            out.push(Class::ALL.iter().position(|k| *k == c.class).unwrap_or(0) as u8);
             put_len(&mut out, c.schemes.len());
             for scheme in &c.schemes {
                 put_str(&mut out, scheme.as_str());
@@ -336,7 +316,7 @@ impl Forms {
         let mut concepts = Vec::with_capacity(n);
         for _ in 0..n {
             let iri = NamedNode::new(r.str()?).ok()?;
-            let class = Class::ALL.get(usize::from(r.byte()?))?.0;
+            let class = *Class::ALL.get(usize::from(r.byte()?))?;
             let schemes = (0..r.len()?)
                 .map(|_| NamedNode::new(r.str()?).ok())
                 .collect::<Option<Vec<_>>>()?;

@@ -1,4 +1,14 @@
-//! The persistent store: opening it, replacing its content all-or-nothing, dumping it.
+//! The persistent store and what every layer above reads of it: opening it, replacing its
+//! content all-or-nothing, dumping it ([`mod@self`]); its version ([`version`]), the files beside
+//! it ([`layout`]), typed reads ([`read`]) and the surface forms of its concepts ([`forms`]).
+
+pub mod forms;
+pub mod layout;
+pub mod read;
+pub mod version;
+
+pub use layout::StoreLayout;
+pub use version::StoreVersion;
 
 use std::fs;
 use std::io::{self, Write};
@@ -21,7 +31,7 @@ pub enum StoreError {
     #[error("{}: the folder is not empty and holds no esco-ld store; refusing to write into it", .0.display())]
     NotAStore(PathBuf),
     /// Another process holds the store.
-    #[error("{}: the store is in use by another process (a running server?): {source}", path.display())]
+    #[error("{}: the store is in use by another process (a running server?)", path.display())]
     Locked {
         /// The store.
         path: PathBuf,
@@ -30,7 +40,7 @@ pub enum StoreError {
         source: StorageError,
     },
     /// The storage failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Storage {
         /// The store.
         path: PathBuf,
@@ -42,7 +52,7 @@ pub enum StoreError {
     #[error("{}: another load into this store is running (process {})", .0.display(), .1)]
     Busy(PathBuf, String),
     /// A file operation failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -51,8 +61,8 @@ pub enum StoreError {
         source: io::Error,
     },
     /// The load failed; the store is as it was.
-    #[error("{0}\n(the store was left as it was)")]
-    Load(LoadError),
+    #[error("the load failed and the store was left as it was")]
+    Load(#[source] LoadError),
     /// A dump format that does not hold named graphs.
     #[error("{}: dumps are N-Quads (.nq) or TriG (.trig), optionally gzipped (.gz)", .0.display())]
     DumpFormat(PathBuf),
@@ -117,7 +127,8 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
     if exists && !is_store(path) && !is_empty_dir(path) {
         return Err(StoreError::NotAStore(path.to_path_buf()));
     }
-    let staging = util::sibling(path, "staging");
+    let layout = StoreLayout::new(path);
+    let staging = layout.staging("staging");
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|source| StoreError::Io {
             path: staging.clone(),
@@ -135,7 +146,7 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
     let result = (|| {
         let store = Store::open(&staging).map_err(storage(&staging))?;
         let report = load::apply(&store, plan)?;
-        store.flush().map_err(storage(&staging))?;
+        settle(store, &staging)?;
         Ok(report)
     })();
     let report = match result {
@@ -147,7 +158,7 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
         }
     };
     drop(current);
-    let old = util::sibling(path, "old");
+    let old = layout.staging("old");
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| StoreError::Io { path: p, source }
@@ -171,16 +182,26 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
     Ok(report)
 }
 
+/// Leaves a loaded store with nothing for an open to redo: the bulk-loaded tables compacted,
+/// and the write-ahead log replayed by one open. A later open (by `serve`, or read-only by a
+/// command) then finds the same files, so the store keeps its [`StoreVersion`] until written
+/// to, and the indexes stamped with it stay in step.
+fn settle(store: Store, path: &Path) -> Result<(), StoreError> {
+    store.flush().map_err(storage(path))?;
+    store.optimize().map_err(storage(path))?;
+    drop(store);
+    let reopened = Store::open(path).map_err(storage(path))?;
+    reopened.flush().map_err(storage(path))?;
+    Ok(())
+}
+
 /// One load at a time per store: a lock file beside the store naming the process that holds it
 /// (a lock left by a process that no longer runs is taken over).
 struct LoadLock(PathBuf);
 
 impl LoadLock {
     fn take(path: &Path) -> Result<Self, StoreError> {
-        let name = path
-            .file_name()
-            .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-        let lock = path.with_file_name(format!(".{name}.load-lock"));
+        let lock = StoreLayout::new(path).load_lock();
         let io = |source| StoreError::Io {
             path: lock.clone(),
             source,
