@@ -1,4 +1,8 @@
-#![doc = include_str!("../README.md")]
+//! esco-ld: ESCO as linked data. The layers, each depending only on those below it (see
+//! `docs/architecture.md`): loading ([`load`], [`esco`], [`crosswalk`], [`table`]), the store and
+//! what every layer reads of it ([`store`], [`concept`], [`text`]), the indexes ([`search`],
+//! [`matching`], [`embed`]), review ([`curation`]), write-back and publication
+//! ([`crosswalk::export`]), and serving ([`http`], [`cli`]).
 
 pub mod check;
 pub mod cli;
