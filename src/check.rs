@@ -152,7 +152,7 @@ fn finding(
 /// Which rules to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// The hard rules only (what a load must pass; a few seconds on the full data).
+    /// The hard rules only (what a load must pass).
     Violations,
     /// Every rule.
     Full,

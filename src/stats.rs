@@ -37,7 +37,7 @@ fn number(term: Option<&Term>) -> u64 {
 }
 
 /// Collects the statistics; `labels` adds the labels per language, which needs every label
-/// decoded (seconds on the full data).
+/// decoded.
 pub fn collect(store: &Store, labels: bool) -> Result<StoreStats, SparqlError> {
     let mut stats = StoreStats::default();
     for (query, pick) in [(queries::STATS_CLASSES, 0), (queries::STATS_RELATIONS, 1)] {

@@ -365,7 +365,7 @@ pub mod cur {
 }
 
 /// Where the store's own resources live: under the ESCO URI space, so that one host can serve
-/// them all (see the README's "URIs" section).
+/// them all (see docs/data-model.md#minted-uris).
 pub mod mint {
     /// The ESCO URI space.
     pub const ESCO: &str = "http://data.europa.eu/esco/";

@@ -25,9 +25,9 @@ pub struct ModelArgs {
     /// Match lexically only, even when a model is installed or named (in ESCO_LD_MODEL too).
     #[arg(long)]
     pub no_model: bool,
-    /// Staged matching: the fast first stage (the shipped static model over every label, built
-    /// in minutes) with the model re-scoring its 30 best candidates, instead of the model's own
-    /// side-index (over an hour to build for the full data).
+    /// Staged matching: the fast first stage (the shipped static model over every label, quick
+    /// to build) with the model re-scoring its 30 best candidates, instead of the model's own
+    /// side-index (much slower to build for the full data).
     #[arg(long, conflicts_with = "no_model")]
     pub staged: bool,
 }

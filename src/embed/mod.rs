@@ -267,11 +267,9 @@ impl Encoder {
 /// while the process has one thread (changing the environment races with threads reading it).
 ///
 /// Unless `RAYON_NUM_THREADS` is set, candle looks up the number of physical cores for every
-/// matrix product, and on Linux that reads and parses `/proc/cpuinfo`: a hundred reads for one
-/// title through multilingual-e5-small, a fifth to a third of its forward pass on two cores
-/// (`bench/matching.rs` measures both ways in one process). Setting the
-/// variable (to the CPUs the process may use, as rayon's own default) makes it a lookup. A value
-/// already set is kept.
+/// matrix product, and on Linux that reads and parses `/proc/cpuinfo`, many times per text
+/// (docs/matching.md#thread-count). Setting the variable (to the CPUs the process may use, as
+/// rayon's own default) makes it a lookup. A value already set is kept.
 pub fn fix_thread_count() {
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);

@@ -43,8 +43,6 @@ pub enum Code {
     NotPermitted,
     /// Writes are off: the service runs without an admin token.
     WritesDisabled,
-    /// The method is not allowed on the resource.
-    MethodNotAllowed,
     /// The action does not fit the item's current state.
     ItemStateConflict,
     /// What would be created exists already.
@@ -94,7 +92,6 @@ impl Code {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MissingToken => StatusCode::UNAUTHORIZED,
             Self::InvalidToken | Self::NotPermitted | Self::WritesDisabled => StatusCode::FORBIDDEN,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::ItemStateConflict | Self::AlreadyExists => StatusCode::CONFLICT,
             Self::ResultTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -126,7 +123,6 @@ impl Code {
             | Self::UnknownCrosswalk
             | Self::NotAcceptable
             | Self::UnsupportedMediaType
-            | Self::MethodNotAllowed
             | Self::ItemStateConflict
             | Self::AlreadyExists
             | Self::ResultTooLarge
@@ -307,7 +303,6 @@ impl Code {
                 "UnsupportedMediaTypeException"
             }
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => "AccessDeniedException",
-            StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedException",
             StatusCode::CONFLICT => "ConflictException",
             StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLargeException",
             StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailableException",

@@ -604,7 +604,7 @@ fn entity(state: &AppState, req: &HttpRequest) -> Result<NamedNode, ApiError> {
         .next()
         .is_none()
     {
-        return Err(ApiError::new(Code::NotFound, format!("no concept {id}")));
+        return Err(ApiError::new(Code::UnknownConcept, format!("no concept {id}")));
     }
     Ok(node)
 }

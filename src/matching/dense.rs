@@ -16,9 +16,8 @@ use super::MatchError;
 use crate::embed::{Encoder, Kind};
 use crate::store::forms::{Form, Forms};
 
-/// Candidates the graph search keeps while it walks (usearch's `ef`). Recall@10 against exact
-/// search on the full data's 486k static vectors: 0.949 at 96, 0.990 at 320 (0.96 at 96 on a
-/// 16k e5 index); the matcher asks for 300 hits, so its searches are this wide anyway.
+/// Candidates the graph search keeps while it walks (usearch's `ef`): the matcher asks for 300
+/// hits, so its searches are about this wide anyway (docs/matching.md#search-width).
 const EXPANSION_SEARCH: usize = 512;
 
 /// The least expected share of accepted forms for which a plain search, filtered after, is
@@ -265,8 +264,8 @@ impl Dense {
     ///
     /// When most forms are accepted, a plain graph search for a few more than `k / share`
     /// forms, then the filter: usearch's filtered search calls back for every node it visits
-    /// and wanders far when the nearest forms are filtered out (on the full data, for
-    /// occupations: p50 7.0 ms, p99 18.7 ms against 3.6 / 5.0 ms). What it keeps are the
+    /// and wanders far when the nearest forms are filtered out (docs/matching.md#search-width).
+    /// What it keeps are the
     /// nearest accepted forms, possibly fewer than `k` (the others are farther than all the
     /// forms searched); only when that leaves fewer than `k / 4`, or when few forms are
     /// accepted, the filtered search.

@@ -138,26 +138,22 @@ pub const MAX_K: usize = 100;
 const SHORT_LIST: usize = 300;
 /// Candidates re-scored by their description.
 const RERANK: usize = 20;
-/// Weight of the description similarity in a re-scored candidate (staged, O*NET titles with
-/// descriptions, MRR: 0.2 → 0.810, 0.3 → 0.819, 0.4 → 0.826, 0.5 → 0.832, 0.6 → 0.832).
+/// Weight of the description similarity in a re-scored candidate; tuned on the O*NET dev set
+/// (docs/matching.md#description-weight).
 const DESCRIPTION_WEIGHT: f32 = 0.5;
-/// A match on an alternative or hidden label counts this much of one on the preferred label
-/// (lexical similarity times it; dense distance divided by it, near enough): a form two
-/// concepts share names the one it is the preferred label of first. On the fast method's dev
-/// sets (MRR): O*NET 0.709 → 0.715 (0.99 → 0.714, 0.95 → 0.714), ES 0.453 → 0.464, IT 0.557 →
-/// 0.562, LV 0.389 → 0.394, SE 0.408 → 0.415.
+/// What a match on an alternative or hidden label counts of one on the preferred label, so that
+/// a form two concepts share names the one it is the preferred label of first
+/// (docs/matching.md#other-label-weight).
 const OTHER_LABEL_WEIGHT: f32 = 0.97;
-/// An ISCO group matched beside occupations scores this share of its best member occupation's
-/// score: the broader answer, offered below the occupation that best names the input. Fast
-/// method, target `occupations,isco-groups`, MRR SE / LV / ES / IT: 0.443 / 0.415 / 0.470 /
-/// 0.554 (share 0.85: LV 0.413, ES 0.471); groups ranked by their own labels 0.428 / 0.397 /
-/// 0.434 / 0.457; occupations alone 0.415 / 0.395 / 0.474 / 0.562.
+/// The share of its best member occupation's score an ISCO group matched beside occupations
+/// gets: the broader answer, offered below the occupation that best names the input
+/// (docs/matching.md#group-share).
 const GROUP_SHARE: f32 = 0.9;
-/// Dense weight in the fused score (tuned on the O*NET dev set: 0.6 → MRR 0.752, 0.8 → 0.760,
-/// 1.0 → 0.758).
+/// Dense weight in the fused score; tuned on the O*NET dev set
+/// (docs/matching.md#dense-weight-and-floor).
 const DENSE_WEIGHT: f32 = 0.8;
 /// E5 cosine below which two short texts are taken as unrelated: the dense score's zero
-/// (0.75 → MRR 0.760, 0.8 → 0.766 on the O*NET dev set).
+/// (docs/matching.md#dense-weight-and-floor).
 const DENSE_FLOOR: f32 = 0.8;
 
 /// How a model's cosines turn into scores: the cosine taken as "unrelated" (0) and the dense
@@ -199,9 +195,8 @@ const TRANSFORMER: Calibration = Calibration {
     weight: DENSE_WEIGHT,
 };
 
-/// A static model's calibration, tuned on the O*NET dev set with the shipped model (MRR:
-/// floor 0.5 and weight 0.3 → 0.710; weight 0.1 → 0.712, 0.2 → 0.709, 0.5 → 0.698; floor 0.3 →
-/// 0.709, 0.7 → 0.708; lexical alone 0.702): a weak model, so a light weight.
+/// A static model's calibration: a weak model, so a light weight; tuned on the O*NET dev set
+/// (docs/matching.md#static-calibration).
 const STATIC: Calibration = Calibration {
     floor: 0.5,
     weight: 0.3,

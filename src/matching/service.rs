@@ -135,8 +135,8 @@ impl MatchService {
     }
 
     /// The first build, in phases: lexical at once; then, with a model installed, the staged
-    /// matcher (the static model over every label, about three minutes for the full data, with
-    /// the model re-scoring its short list); the model's own index over the preferred
+    /// matcher (the static model over every label, quick to build, with the model re-scoring
+    /// its short list); the model's own index over the preferred
     /// labels of every concept in every language; the model over every label. Each phase
     /// replaces the matcher when it is ready. Runs on the caller's thread (the server gives it
     /// one).

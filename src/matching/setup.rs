@@ -227,9 +227,8 @@ pub fn forms(
 }
 
 /// The surface forms of `store` with their lexical index. With the store version `stamp`, the
-/// snapshot in `index` is used when it was taken at that version (reading it takes a second
-/// where reading the store takes fifteen on the full data), else replaced after the store is
-/// read.
+/// snapshot in `index` is used when it was taken at that version (much quicker than reading the
+/// store), else replaced after the store is read.
 pub fn base(store: &Store, index: &Path, stamp: Option<&str>) -> Result<Arc<Base>, MatchError> {
     let started = Instant::now();
     let (forms, from_snapshot) = forms(store, index, stamp)?;

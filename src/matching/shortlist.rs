@@ -1,5 +1,5 @@
 //! The model on the short list: while the model's own side-index is not built (a first build
-//! of the full data is over an hour on 2 cores), the fast stage's best candidates are re-scored
+//! of the full data takes long: docs/benchmarks.md), the fast stage's best candidates are re-scored
 //! by the model. Only the input and the candidates' labels in the input's language (the form
 //! each matched, its preferred label, the others) are embedded — a few hundred short texts at
 //! most — and the candidates' vectors are kept in a cache file of their own, so a concept met
@@ -18,8 +18,7 @@ use crate::embed::{dot, Encoder, Kind};
 pub const SHORT_LIST: usize = 30;
 
 /// Most labels of one candidate the model compares the input with, besides the form it matched
-/// and its preferred label (O*NET titles, MRR: the matched form and the preferred label 0.751;
-/// with up to 8 labels in the language 0.766; with up to 40, in practice all, 0.771).
+/// and its preferred label: in practice all of them (docs/matching.md#short-list).
 pub const LABELS_PER_CANDIDATE: usize = 40;
 
 /// Most adapted vectors kept in memory (~1.5 kB each); past it they are dropped and remade.
@@ -30,8 +29,8 @@ pub struct ShortList {
     /// The model.
     pub encoder: Arc<Encoder>,
     cache: Mutex<VectorCache>,
-    /// Candidate vectors through the adapter, by text key: mapping 384 × 384 for each of a
-    /// short list's ~1,000 labels on every search would cost ~13 ms.
+    /// Candidate vectors through the adapter, by text key, so that a short list's labels are
+    /// not mapped again on every search.
     adapted: Mutex<HashMap<u64, Arc<[f32]>>>,
 }
 

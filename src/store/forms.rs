@@ -253,8 +253,7 @@ const SNAPSHOT_MAGIC: &[u8] = b"esco-ld forms 1\n";
 
 impl Forms {
     /// Writes the forms to `path` (replaced atomically), tagged with the store version `stamp`
-    /// they were read at: reading them back takes a second where reading the store takes
-    /// fifteen on the full data.
+    /// they were read at: reading them back is much quicker than reading the store.
     pub fn save(&self, path: &std::path::Path, stamp: &str) -> std::io::Result<()> {
         let mut out = Vec::with_capacity(64 << 20);
         out.extend_from_slice(SNAPSHOT_MAGIC);
