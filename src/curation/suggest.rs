@@ -110,8 +110,16 @@ pub fn suggest(
     let total = todo.len();
     let matches = run_matcher(matcher, project, &todo, &|done| progress(done, total))?;
     let match_seconds = started.elapsed().as_secs_f64();
-    let (candidates, unmapped, written) =
-        curation.exclusive(|| write(store, project, matcher.method(), model, &todo, &matches))?;
+    let (candidates, unmapped, written) = curation.exclusive(|| {
+        write(
+            store,
+            project,
+            matcher.method().as_str(),
+            model,
+            &todo,
+            &matches,
+        )
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(SuggestReport {
         sources: sources.len(),
@@ -119,7 +127,7 @@ pub fn suggest(
         kept: sources.len() - written,
         unmapped,
         candidates,
-        method: matcher.method().to_owned(),
+        method: matcher.method().as_str().to_owned(),
         model: model.map(str::to_owned),
         match_seconds,
         seconds,

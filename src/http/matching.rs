@@ -8,7 +8,7 @@ use super::blocking;
 use super::error::{ApiError, Code};
 use super::AppState;
 use crate::concept::Target;
-use crate::matching::{Input, Matches, MAX_K};
+use crate::matching::{Input, Matches, Method, MAX_K};
 
 /// Most inputs in one POST.
 pub const MAX_BATCH: usize = 1000;
@@ -45,7 +45,7 @@ enum Batch {
 
 #[derive(Serialize)]
 struct BatchResponse<'a> {
-    method: &'static str,
+    method: Method,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
     results: &'a [Matches],
@@ -118,16 +118,16 @@ async fn run(
         })?;
         let status = service.status();
         let note = match (matcher.method(), status.building, status.error) {
-            ("lexical", Some((done, total)), _) => Some(format!(
+            (Method::Lexical, Some((done, total)), _) => Some(format!(
                 "lexical matching while the dense index is built ({done} of {total} texts embedded)"
             )),
-            ("lexical", None, Some(e)) => Some(format!("lexical matching: {e}")),
-            ("lexical", None, None) => {
+            (Method::Lexical, None, Some(e)) => Some(format!("lexical matching: {e}")),
+            (Method::Lexical, None, None) => {
                 Some("lexical matching: no model installed (esco-ld model install)".to_owned())
             }
-            ("fast" | "staged", Some((done, total)), _) => Some(format!(
+            (Method::Fast | Method::Staged, Some((done, total)), _) => Some(format!(
                 "fast first stage (static embeddings over every label{}) while the model's index is built ({done} of {total} texts embedded)",
-                if matcher.method() == "staged" { ", the model on its short list" } else { "" }
+                if matcher.method() == Method::Staged { ", the model on its short list" } else { "" }
             )),
             (_, Some((done, total)), _) => Some(format!(
                 "the dense index covers preferred labels while the other labels are embedded ({done} of {total} texts)"
@@ -210,7 +210,7 @@ async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRespon
         .map(|(i, j)| input(j, Some(i)))
         .collect::<Result<Vec<_>, _>>()?;
     let (results, note) = run(&state, inputs).await?;
-    let method = results.first().map_or("lexical", |r| r.method);
+    let method = results.first().map_or(Method::Lexical, |r| r.method);
     let body = serde_json::to_vec(&BatchResponse {
         method,
         note,

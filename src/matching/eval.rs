@@ -247,7 +247,7 @@ pub fn evaluate(
     let mut rows: Vec<(Vec<String>, &Query)> = Vec::new();
     let mut skipped = 0;
     let mut unreachable = 0;
-    let concepts = &matcher.base.forms.concepts;
+    let concepts = &matcher.forms().concepts;
     for (n, q) in queries.iter().enumerate() {
         let counted: Vec<&(String, MatchKind)> = q
             .gold
@@ -329,7 +329,7 @@ pub fn evaluate(
                 )
             })
             .collect(),
-        method: matcher.method().to_owned(),
+        method: matcher.method().as_str().to_owned(),
         skipped,
         unreachable,
         reachable_only: options.reachable_only,

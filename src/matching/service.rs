@@ -19,7 +19,7 @@ use crate::embed::Encoder;
 /// What the matching side is doing, for `/api/match` and the home page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
-    /// `hybrid`, `lexical`, or `starting`.
+    /// `hybrid`, `staged`, `fast`, `lexical` ([`super::Method`]), or `starting`.
     pub method: &'static str,
     /// The model folder, if a model is (being) loaded.
     pub model: Option<String>,
@@ -84,7 +84,9 @@ impl MatchService {
             self.total.load(Ordering::Relaxed),
         );
         Status {
-            method: current.as_ref().map_or("starting", |(_, m)| m.method()),
+            method: current
+                .as_ref()
+                .map_or("starting", |(_, m)| m.method().as_str()),
             model: self
                 .model
                 .resolve()
@@ -193,7 +195,7 @@ impl MatchService {
             match self.build(Arc::clone(&base), scope.as_ref()) {
                 Ok(m) => {
                     tracing::info!(
-                        method = m.method(),
+                        method = m.method().as_str(),
                         dense = m.semantic.as_ref().map_or(0, |s| s.dense.len()),
                         "matcher ready"
                     );

@@ -154,7 +154,7 @@ impl ShortList {
             let best = texts.iter().map(|t| cos(t)).fold(f32::MIN, f32::max);
             let d = calibration.rescale(best);
             cand.dense = Some(d);
-            cand.score = calibration.weight * d + (1.0 - calibration.weight) * cand.lexical;
+            cand.score = calibration.fuse(d, cand.lexical);
             lowest = lowest.min(cand.score);
         }
         for (_, cand) in &mut candidates[top..] {

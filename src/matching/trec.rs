@@ -207,7 +207,7 @@ impl Collection {
         Ok(Report {
             overall: Figures::from_ranks(&ranks, rate),
             by_relation: BTreeMap::new(),
-            method: matcher.method().to_owned(),
+            method: matcher.method().as_str().to_owned(),
             skipped: self.queries.len() - judged.len(),
             unreachable: 0,
             reachable_only: false,
