@@ -2,19 +2,18 @@
 //! this service unchanged: `/resource/{taxonomy,concept,occupation,skill,related}`, `/search`
 //! and `/suggest2`. What is covered and what is not: `docs/esco-api.md`.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term};
-use oxigraph::store::Store;
+use oxigraph::model::NamedNode;
 use serde_json::{json, Map, Value};
 
 use super::search::{self as label_search, pairs, Defaults, Params};
 use super::{ApiError, AppState, Code};
 use crate::describe::Labels;
+use crate::esco_api::{self, Kind, RELATIONS};
 use crate::search::{Mode, Results};
-use crate::vocab::{dcterms, esco, isothes, rdf, skos};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/resource/taxonomy", web::get().to(taxonomy))
@@ -31,94 +30,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const PAGE: usize = 20;
 /// Largest page of `/resource/related`.
 const MAX_RELATED_PAGE: usize = 100;
-
-/// The ESCO API's class of a resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Occupation,
-    Skill,
-    IscoGroup,
-    SkillGroup,
-    Scheme,
-    Other,
-}
-
-impl Kind {
-    fn of(store: &Store, iri: NamedNodeRef<'_>) -> Result<Option<Self>, ApiError> {
-        let mut kind = None;
-        for quad in store.quads_for_pattern(Some(iri.into()), Some(rdf::TYPE), None, None) {
-            let Term::NamedNode(class) = quad?.object else {
-                continue;
-            };
-            let k = match class.as_ref() {
-                c if c == esco::OCCUPATION => Self::Occupation,
-                c if c == esco::SKILL => Self::Skill,
-                c if c == esco::ISCO_GROUP => Self::IscoGroup,
-                c if c == esco::SKILL_GROUP => Self::SkillGroup,
-                c if c == skos::CONCEPT_SCHEME => Self::Scheme,
-                _ => Self::Other,
-            };
-            // The most specific class wins.
-            if kind.is_none_or(|old| old == Self::Other) {
-                kind = Some(k);
-            }
-        }
-        Ok(kind)
-    }
-
-    fn class_name(self) -> &'static str {
-        match self {
-            Self::Occupation => "Occupation",
-            Self::Skill => "Skill",
-            Self::Scheme => "ConceptScheme",
-            Self::IscoGroup | Self::SkillGroup | Self::Other => "Concept",
-        }
-    }
-
-    fn class_id(self) -> String {
-        match self {
-            Self::Occupation => esco::OCCUPATION.as_str().to_owned(),
-            Self::Skill => esco::SKILL.as_str().to_owned(),
-            Self::IscoGroup => esco::ISCO_GROUP.as_str().to_owned(),
-            Self::SkillGroup => esco::SKILL_GROUP.as_str().to_owned(),
-            Self::Scheme => skos::CONCEPT_SCHEME.as_str().to_owned(),
-            Self::Other => skos::CONCEPT.as_str().to_owned(),
-        }
-    }
-
-    /// The `/resource/...` path that serves it.
-    fn path(self) -> &'static str {
-        match self {
-            Self::Occupation => "occupation",
-            Self::Skill => "skill",
-            Self::Scheme => "taxonomy",
-            Self::IscoGroup | Self::SkillGroup | Self::Other => "concept",
-        }
-    }
-}
-
-/// Every relation name `/resource/related` knows.
-const RELATIONS: &[&str] = &[
-    "isInScheme",
-    "hasTopConcept",
-    "isTopConceptInScheme",
-    "broaderIscoGroup",
-    "broaderOccupation",
-    "narrowerOccupation",
-    "hasEssentialSkill",
-    "hasOptionalSkill",
-    "hasSkillType",
-    "hasReuseLevel",
-    "broaderSkill",
-    "broaderHierarchyConcept",
-    "narrowerSkill",
-    "isEssentialForOccupation",
-    "isOptionalForOccupation",
-    "isEssentialForSkill",
-    "isOptionalForSkill",
-    "broaderConcept",
-    "narrowerConcept",
-];
 
 /// The request's common settings.
 struct Ctx<'a> {
@@ -170,257 +81,69 @@ impl Ctx<'_> {
 
     /// A link object `{href, uri, title}` (+ `skillType` to a skill, `code` to an ISCO group).
     fn link(&self, target: &NamedNode) -> Result<Value, ApiError> {
-        let store = &self.state.store;
-        let kind = Kind::of(store, target.as_ref())?.unwrap_or(Kind::Other);
+        let end = esco_api::link_end(&self.state.store, target.as_ref())?;
         let mut link = Map::new();
         link.insert(
             "href".into(),
-            self.href(kind.path(), target.as_str()).into(),
+            self.href(end.kind.path(), target.as_str()).into(),
         );
         link.insert("uri".into(), target.as_str().into());
         link.insert("title".into(), self.title(target.as_str()).into());
-        match kind {
-            Kind::Skill => {
-                if let Some(t) = objects(store, target, esco::SKILL_TYPE)?.first() {
-                    link.insert("skillType".into(), t.as_str().into());
-                }
-            }
-            Kind::IscoGroup => {
-                if let Some(code) = literals(store, target, skos::NOTATION)?.first() {
-                    link.insert("code".into(), code.1.clone().into());
-                }
-            }
-            Kind::Occupation | Kind::SkillGroup | Kind::Scheme | Kind::Other => {}
+        if let Some(t) = end.skill_type {
+            link.insert("skillType".into(), t.into());
+        }
+        if let Some(code) = end.code {
+            link.insert("code".into(), code.into());
         }
         Ok(Value::Object(link))
     }
 }
 
-fn objects(store: &Store, s: &NamedNode, p: NamedNodeRef<'_>) -> Result<Vec<NamedNode>, ApiError> {
-    let mut out = Vec::new();
-    for quad in store.quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None) {
-        if let Term::NamedNode(o) = quad?.object {
-            if !out.contains(&o) {
-                out.push(o);
-            }
-        }
-    }
-    out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    Ok(out)
-}
-
-fn subjects(store: &Store, p: NamedNodeRef<'_>, o: &NamedNode) -> Result<Vec<NamedNode>, ApiError> {
-    let mut out = Vec::new();
-    for quad in store.quads_for_pattern(None, Some(p), Some(o.as_ref().into()), None) {
-        if let NamedOrBlankNode::NamedNode(s) = quad?.subject {
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
-    }
-    out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    Ok(out)
-}
-
-/// `(language, text)` of every literal value, without repeats, sorted.
-fn literals(
-    store: &Store,
-    s: &NamedNode,
-    p: NamedNodeRef<'_>,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let mut out = BTreeSet::new();
-    for quad in store.quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None) {
-        if let Term::Literal(l) = quad?.object {
-            out.insert((
-                l.language().unwrap_or_default().to_owned(),
-                l.value().to_owned(),
-            ));
-        }
-    }
-    Ok(out.into_iter().collect())
-}
-
-/// The related resources of `iri` by ESCO API relation name.
-fn relations(
-    store: &Store,
-    iri: &NamedNode,
-    kind: Kind,
-) -> Result<BTreeMap<&'static str, Vec<NamedNode>>, ApiError> {
-    let mut out: BTreeMap<&'static str, Vec<NamedNode>> = BTreeMap::new();
-    let mut put = |name: &'static str, targets: Vec<NamedNode>| {
-        if !targets.is_empty() {
-            let list = out.entry(name).or_default();
-            for t in targets {
-                if !list.contains(&t) {
-                    list.push(t);
-                }
-            }
-        }
-    };
-    let kind_of = |n: &NamedNode| Kind::of(store, n.as_ref()).map(|k| k.unwrap_or(Kind::Other));
-    let split = |targets: Vec<NamedNode>,
-                 want: Kind|
-     -> Result<(Vec<NamedNode>, Vec<NamedNode>), ApiError> {
-        let mut yes = Vec::new();
-        let mut no = Vec::new();
-        for t in targets {
-            if kind_of(&t)? == want {
-                yes.push(t);
-            } else {
-                no.push(t);
-            }
-        }
-        Ok((yes, no))
-    };
-    if kind == Kind::Scheme {
-        put("hasTopConcept", objects(store, iri, skos::HAS_TOP_CONCEPT)?);
-        put("hasTopConcept", subjects(store, skos::TOP_CONCEPT_OF, iri)?);
-        return Ok(out);
-    }
-    put("isInScheme", objects(store, iri, skos::IN_SCHEME)?);
-    let broader = objects(store, iri, skos::BROADER)?;
-    let narrower = objects(store, iri, skos::NARROWER)?;
-    if matches!(kind, Kind::Occupation | Kind::Skill) {
-        put(
-            "hasEssentialSkill",
-            objects(store, iri, esco::RELATED_ESSENTIAL_SKILL)?,
-        );
-        put(
-            "hasOptionalSkill",
-            objects(store, iri, esco::RELATED_OPTIONAL_SKILL)?,
-        );
-    }
-    match kind {
-        Kind::Occupation => {
-            let (groups, occupations) = split(broader, Kind::IscoGroup)?;
-            put(
-                "broaderIscoGroup",
-                objects(store, iri, esco::MEMBER_OF_ISCO_GROUP)?,
-            );
-            put("broaderIscoGroup", groups);
-            put("broaderOccupation", occupations);
-            put("narrowerOccupation", narrower);
-        }
-        Kind::Skill => {
-            let (skills, groups) = split(broader, Kind::Skill)?;
-            put("hasSkillType", objects(store, iri, esco::SKILL_TYPE)?);
-            put(
-                "hasReuseLevel",
-                objects(store, iri, esco::SKILL_REUSE_LEVEL)?,
-            );
-            put("broaderSkill", skills);
-            put("broaderHierarchyConcept", groups);
-            put("narrowerSkill", narrower);
-            put(
-                "isEssentialForOccupation",
-                objects(store, iri, esco::IS_ESSENTIAL_SKILL_FOR)?,
-            );
-            put(
-                "isOptionalForOccupation",
-                objects(store, iri, esco::IS_OPTIONAL_SKILL_FOR)?,
-            );
-            let (essential_for, _) = split(
-                subjects(store, esco::RELATED_ESSENTIAL_SKILL, iri)?,
-                Kind::Skill,
-            )?;
-            let (optional_for, _) = split(
-                subjects(store, esco::RELATED_OPTIONAL_SKILL, iri)?,
-                Kind::Skill,
-            )?;
-            put("isEssentialForSkill", essential_for);
-            put("isOptionalForSkill", optional_for);
-        }
-        Kind::IscoGroup | Kind::SkillGroup | Kind::Other | Kind::Scheme => {
-            put(
-                "isTopConceptInScheme",
-                objects(store, iri, skos::TOP_CONCEPT_OF)?,
-            );
-            put("broaderConcept", broader);
-            let (occupations, rest) = split(narrower.clone(), Kind::Occupation)?;
-            let (skills, _) = split(rest, Kind::Skill)?;
-            put("narrowerConcept", narrower);
-            put("narrowerOccupation", occupations);
-            put("narrowerSkill", skills);
-        }
-    }
-    Ok(out)
-}
-
-/// `{lang: {literal, mimetype}}` of a property.
-fn texts(store: &Store, iri: &NamedNode, p: NamedNodeRef<'_>) -> Result<Value, ApiError> {
-    let mut map = Map::new();
-    for (lang, text) in literals(store, iri, p)? {
-        map.entry(if lang.is_empty() {
-            "en".to_owned()
-        } else {
-            lang
-        })
-        .or_insert_with(|| json!({"literal": text, "mimetype": "plain/text"}));
-    }
-    Ok(Value::Object(map))
-}
-
-/// The resource object of `iri` (`None` when the store says nothing about it).
+/// The resource object of `iri` (`None` when the store says nothing about it), in the ESCO
+/// API's shape.
 fn resource(ctx: &Ctx<'_>, iri: &NamedNode) -> Result<Option<(Kind, Value)>, ApiError> {
-    let store = &ctx.state.store;
-    let Some(kind) = Kind::of(store, iri.as_ref())? else {
+    let Some(r) = esco_api::resource(&ctx.state.store, &ctx.labels, iri)? else {
         return Ok(None);
     };
-    let mut r = Map::new();
-    r.insert("className".into(), kind.class_name().into());
-    r.insert("classId".into(), kind.class_id().into());
-    r.insert("uri".into(), iri.as_str().into());
-    r.insert("title".into(), ctx.title(iri.as_str()).into());
-    r.insert("referenceLanguage".into(), json!(["en"]));
-    let mut preferred = Map::new();
-    for l in ctx.labels.all(iri.as_str()) {
-        preferred
-            .entry(l.language().unwrap_or("en").to_owned())
-            .or_insert_with(|| l.value().into());
+    let mut out = Map::new();
+    out.insert("className".into(), r.kind.class_name().into());
+    out.insert("classId".into(), r.kind.class_id().as_str().into());
+    out.insert("uri".into(), iri.as_str().into());
+    out.insert("title".into(), ctx.title(iri.as_str()).into());
+    out.insert("referenceLanguage".into(), json!(["en"]));
+    out.insert("preferredLabel".into(), json!(r.preferred));
+    if !r.alternative.is_empty() {
+        out.insert("alternativeLabel".into(), json!(r.alternative));
     }
-    r.insert("preferredLabel".into(), Value::Object(preferred));
-    let mut alternative: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (lang, text) in literals(store, iri, skos::ALT_LABEL)? {
-        alternative.entry(lang).or_default().push(text);
+    for (key, by_lang) in &r.notes {
+        let texts: Map<String, Value> = by_lang
+            .iter()
+            .map(|(lang, text)| (lang.clone(), json!({"literal": text, "mimetype": "plain/text"})))
+            .collect();
+        out.insert((*key).into(), Value::Object(texts));
     }
-    if !alternative.is_empty() {
-        r.insert("alternativeLabel".into(), json!(alternative));
+    if let Some(code) = &r.code {
+        out.insert("code".into(), code.clone().into());
     }
-    for (key, p) in [
-        ("description", dcterms::DESCRIPTION),
-        ("definition", skos::DEFINITION),
-        ("scopeNote", skos::SCOPE_NOTE),
-    ] {
-        let t = texts(store, iri, p)?;
-        if t.as_object().is_some_and(|m| !m.is_empty()) {
-            r.insert(key.into(), t);
-        }
-    }
-    if let Some((_, code)) = literals(store, iri, skos::NOTATION)?.first() {
-        r.insert("code".into(), code.clone().into());
-    }
-    let status = literals(store, iri, isothes::STATUS)?
-        .first()
-        .map_or_else(|| "released".to_owned(), |s| s.1.clone());
-    r.insert("status".into(), status.into());
+    out.insert("status".into(), r.status.clone().into());
     let mut links = Map::new();
     links.insert(
         "self".into(),
         json!({
-            "href": ctx.href(kind.path(), iri.as_str()),
+            "href": ctx.href(r.kind.path(), iri.as_str()),
             "uri": iri.as_str(),
             "title": ctx.title(iri.as_str()),
         }),
     );
-    for (name, targets) in relations(store, iri, kind)? {
+    for (name, targets) in &r.relations {
         let list = targets
             .iter()
             .map(|t| ctx.link(t))
             .collect::<Result<Vec<_>, _>>()?;
-        links.insert(name.into(), Value::Array(list));
+        links.insert((*name).into(), Value::Array(list));
     }
-    r.insert("_links".into(), Value::Object(links));
-    Ok(Some((kind, Value::Object(r))))
+    out.insert("_links".into(), Value::Object(links));
+    Ok(Some((r.kind, Value::Object(out))))
 }
 
 /// Reads `language` and `selectedVersion`, builds the context.
@@ -702,7 +425,7 @@ async fn related(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let ctx = context(&req, &state, &pairs)?;
     let store = &state.store;
     let kind = Kind::of(store, iri.as_ref())
-        .map_err(ApiError::esco)?
+        .map_err(|e| ApiError::from(e).esco())?
         .ok_or_else(|| {
             ApiError::new(
                 Code::NotFound,
@@ -710,8 +433,8 @@ async fn related(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             )
             .esco()
         })?;
-    let targets = relations(store, &iri, kind)
-        .map_err(ApiError::esco)?
+    let targets = esco_api::relations(store, iri.as_ref(), kind)
+        .map_err(|e| ApiError::from(e).esco())?
         .remove(relation)
         .unwrap_or_default();
     let mut items = Vec::new();
@@ -780,7 +503,7 @@ fn search_body(
             }
             json!({
                 "className": kind.class_name(),
-                "classId": kind.class_id(),
+                "classId": kind.class_id().as_str(),
                 "uri": hit.uri,
                 "title": ctx.title(&hit.uri),
                 "preferredLabel": preferred,

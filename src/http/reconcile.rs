@@ -2,13 +2,12 @@
 //! the manifest, batch reconciliation by GET or POST `queries`, entity/type/property suggest
 //! services, previews and flyouts. Candidates come from label search and the matcher combined.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use oxigraph::model::{NamedNode, NamedNodeRef, Term};
-use serde::Deserialize;
+use oxigraph::model::{NamedNode, Term};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::blocking;
@@ -16,10 +15,9 @@ use super::html::escape;
 use super::search::{ensure_index, pairs, run as run_search};
 use super::{ApiError, AppState, Code};
 use crate::concept::Class;
-use crate::concept::Target;
-use crate::matching::Input;
-use crate::search::{self, Mode, Request};
-use crate::vocab::{esco, skos};
+use crate::reconcile::{self, Ask, DEFAULT_LIMIT};
+use crate::search::{Mode, Request};
+use crate::vocab::esco;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/reconcile", web::get().to(get))
@@ -37,10 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Most queries in one batch.
 pub const MAX_BATCH: usize = 1000;
-/// Candidates per query unless `limit` says.
-const DEFAULT_LIMIT: usize = 5;
-/// Most candidates per query.
-const MAX_LIMIT: usize = 50;
 
 /// The types offered: id, name, class.
 const TYPES: &[(&str, &str, Class)] = &[
@@ -178,16 +172,6 @@ fn property_text(v: &Value) -> Option<String> {
     }
 }
 
-/// What a query asks, checked.
-struct Ask {
-    text: String,
-    classes: Vec<Class>,
-    limit: usize,
-    isco: Option<String>,
-    description: Option<String>,
-    language: Option<String>,
-}
-
 fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
     let mut classes = Vec::new();
     let types: Vec<String> = match &q.kind {
@@ -216,25 +200,25 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
         Some(v) => v
             .as_u64()
             .and_then(|n| usize::try_from(n).ok())
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                super::bad(format!(
-                    "query {key}: limit must be a whole number from 1 to {MAX_LIMIT}"
-                ))
-            })?,
+            .unwrap_or(0),
     };
-    let (mut isco, mut description, mut language) = (None, None, None);
+    let fail = |e: reconcile::InputError| super::bad(format!("query {key}: {e}"));
+    let mut ask = Ask::new(q.query.as_deref().unwrap_or_default(), classes, limit).map_err(fail)?;
     for p in &q.properties {
         let value = property_text(&p.v).filter(|v| !v.is_empty());
         match p.pid.as_str() {
-            "isco" => isco = value,
-            "description" => description = value,
+            "isco" => {
+                if let Some(code) = value {
+                    ask = ask.with_isco(code).map_err(fail)?;
+                }
+            }
+            "description" => ask.description = value,
             "language" => {
                 if let Some(lang) = &value {
                     super::search::check_language(state, lang)
                         .map_err(|e| super::bad(format!("query {key}: {}", e.message)))?;
                 }
-                language = value;
+                ask.language = value;
             }
             other => {
                 return Err(super::bad(format!(
@@ -243,184 +227,95 @@ fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
             }
         }
     }
-    if let Some(code) = &isco {
-        if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) || code.len() > 4 {
-            return Err(super::bad(format!(
-                "query {key}: isco must be an ISCO-08 code of 1 to 4 digits, not {code:?}"
-            )));
-        }
-    }
-    let text = q.query.unwrap_or_default().trim().to_owned();
-    if search::words(&text).is_empty() {
-        return Err(super::bad(format!(
-            "query {key}: query must contain a letter or digit"
-        )));
-    }
-    Ok(Ask {
-        text,
-        classes,
-        limit,
-        isco,
-        description,
-        language,
-    })
+    Ok(ask)
 }
 
-/// A candidate being put together.
-#[derive(Default)]
-struct Scored {
-    label: f32,
-    semantic: f32,
-    exact: bool,
-    exact_preferred: bool,
-    class: Option<Class>,
+/// A candidate as the Reconciliation API writes it.
+#[derive(Serialize)]
+struct WireCandidate {
+    id: String,
+    name: String,
+    description: String,
+    #[serde(rename = "type")]
+    types: [WireType; 1],
+    /// 0 to 100.
+    score: f64,
+    #[serde(rename = "match")]
+    certain: bool,
+    features: [WireFeature; 3],
 }
 
-/// The ISCO code of an occupation (its group's) or of an ISCO group.
-fn isco_code(state: &AppState, uri: &str) -> Result<Option<String>, ApiError> {
-    let node = NamedNode::new_unchecked(uri);
-    let code_of = |n: NamedNodeRef<'_>| -> Result<Option<String>, ApiError> {
-        for q in state
-            .store
-            .quads_for_pattern(Some(n.into()), Some(skos::NOTATION), None, None)
-        {
-            if let Term::Literal(l) = q?.object {
-                if l.value().bytes().all(|b| b.is_ascii_digit()) {
-                    return Ok(Some(l.value().to_owned()));
-                }
-            }
+#[derive(Serialize)]
+struct WireType {
+    id: &'static str,
+    name: &'static str,
+}
+
+#[derive(Serialize)]
+struct WireFeature {
+    id: &'static str,
+    value: Value,
+}
+
+fn rounded(x: f32, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (f64::from(x) * scale).round() / scale
+}
+
+impl From<reconcile::Candidate> for WireCandidate {
+    fn from(c: reconcile::Candidate) -> Self {
+        let (type_id, type_name) = type_of_class(c.class);
+        let mut description = type_name.to_owned();
+        if let Some(code) = &c.isco {
+            let _ = write!(description, ", ISCO-08 {code}");
         }
-        Ok(None)
-    };
-    for q in state.store.quads_for_pattern(
-        Some(node.as_ref().into()),
-        Some(esco::MEMBER_OF_ISCO_GROUP),
-        None,
-        None,
-    ) {
-        if let Term::NamedNode(group) = q?.object {
-            return code_of(group.as_ref());
+        Self {
+            id: c.uri,
+            name: c.name,
+            description,
+            types: [WireType {
+                id: type_id,
+                name: type_name,
+            }],
+            score: (f64::from(c.score) * 1000.0).round() / 10.0,
+            certain: c.certain,
+            features: [
+                WireFeature {
+                    id: "label_score",
+                    value: json!(rounded(c.label_score, 3)),
+                },
+                WireFeature {
+                    id: "semantic_score",
+                    value: json!(rounded(c.semantic_score, 3)),
+                },
+                WireFeature {
+                    id: "exact_label",
+                    value: json!(c.exact_label),
+                },
+            ],
         }
     }
-    code_of(node.as_ref())
 }
 
-/// Reconciles one query: label search and (when ready) the matcher, combined.
+/// Reconciles one query: label search and (when ready) the matcher, combined by the domain.
 fn reconcile_one(
     state: &AppState,
     matcher: Option<&crate::matching::Matcher>,
     ask: &Ask,
 ) -> Result<Value, ApiError> {
-    let mut found: HashMap<String, Scored> = HashMap::new();
-    let wanted = ask.limit.max(10) * 2;
-    let results = run_search(
-        state,
-        &Request {
-            text: ask.text.clone(),
-            language: ask.language.clone(),
-            classes: ask.classes.clone(),
-            schemes: Vec::new(),
-            alternative: true,
-            mode: Mode::Search,
-            offset: 0,
-            limit: wanted,
-        },
-    )?;
-    let query_words = search::words(&ask.text);
-    for hit in results.hits {
-        let exact = search::words(&hit.matched) == query_words
-            && !matches!(hit.matched_kind, search::LabelKind::Hidden);
-        let entry = found.entry(hit.uri).or_default();
-        entry.label = entry.label.max(hit.score);
-        entry.exact |= exact;
-        entry.exact_preferred |= exact && hit.matched_kind == search::LabelKind::Preferred;
-        entry.class = Some(hit.class);
-    }
+    let hits = run_search(state, &ask.search_request())?.hits;
+    let mut matched = Vec::new();
     if let Some(matcher) = matcher {
-        let targets: Vec<Target> = if ask.classes.is_empty() {
-            vec![Target::Occupations, Target::Skills]
-        } else {
-            ask.classes.iter().map(|c| Target::of_class(*c)).collect()
-        };
-        for (target, class) in targets.into_iter().zip(if ask.classes.is_empty() {
-            vec![Class::Occupation, Class::Skill]
-        } else {
-            ask.classes.clone()
-        }) {
-            let m = matcher.search(&Input {
-                text: ask.text.clone(),
-                description: ask.description.clone(),
-                language: ask.language.clone(),
-                target,
-                k: wanted,
-                label_language: None,
-            })?;
-            for c in m.candidates {
-                let entry = found.entry(c.uri).or_default();
-                entry.semantic = entry.semantic.max(c.score);
-                entry.class.get_or_insert(class);
-            }
+        for (class, input) in ask.match_inputs() {
+            matched.push((class, matcher.search(&input)?));
         }
     }
     let labels = state.labels()?;
-    let lang = ask.language.as_deref().unwrap_or("en");
-    // A certain match: the only candidate whose preferred label is the query (after folding),
-    // or failing that the only one with any such label.
-    let exact_preferred = found.values().filter(|s| s.exact_preferred).count();
-    let exact_any = found.values().filter(|s| s.exact).count();
-    let mut candidates = Vec::with_capacity(found.len());
-    for (uri, s) in found {
-        let mut score = s.label.max(s.semantic);
-        let code = isco_code(state, &uri)?;
-        if let Some(want) = &ask.isco {
-            if !code
-                .as_deref()
-                .is_some_and(|c| c.starts_with(want.as_str()))
-            {
-                score *= 0.8;
-            }
-        }
-        let (type_id, type_name) = type_of_class(s.class.unwrap_or(Class::Occupation));
-        let name = labels.preferred(&uri, lang).unwrap_or(&uri).to_owned();
-        let mut description = type_name.to_owned();
-        if let Some(code) = &code {
-            let _ = write!(description, ", ISCO-08 {code}");
-        }
-        candidates.push((
-            score,
-            json!({
-                "id": uri,
-                "name": name,
-                "description": description,
-                "type": [{"id": type_id, "name": type_name}],
-                "score": (f64::from(score) * 1000.0).round() / 10.0,
-                "match": score >= 0.8
-                    && if exact_preferred > 0 {
-                        s.exact_preferred && exact_preferred == 1
-                    } else {
-                        s.exact && exact_any == 1
-                    },
-                "features": [
-                    {"id": "label_score", "value": (f64::from(s.label) * 1000.0).round() / 1000.0},
-                    {"id": "semantic_score", "value": (f64::from(s.semantic) * 1000.0).round() / 1000.0},
-                    {"id": "exact_label", "value": s.exact},
-                ],
-            }),
-        ));
-    }
-    candidates.sort_by(|a, b| {
-        b.0.total_cmp(&a.0).then_with(|| {
-            a.1["id"]
-                .as_str()
-                .unwrap_or_default()
-                .cmp(b.1["id"].as_str().unwrap_or_default())
-        })
-    });
-    let result: Vec<Value> = candidates
-        .into_iter()
-        .take(ask.limit)
-        .map(|(_, c)| c)
-        .collect();
+    let result: Vec<WireCandidate> =
+        reconcile::candidates(&state.store, &labels, ask, hits, matched)?
+            .into_iter()
+            .map(WireCandidate::from)
+            .collect();
     Ok(json!({ "result": result }))
 }
 
@@ -604,7 +499,10 @@ fn entity(state: &AppState, req: &HttpRequest) -> Result<NamedNode, ApiError> {
         .next()
         .is_none()
     {
-        return Err(ApiError::new(Code::UnknownConcept, format!("no concept {id}")));
+        return Err(ApiError::new(
+            Code::UnknownConcept,
+            format!("no concept {id}"),
+        ));
     }
     Ok(node)
 }
@@ -627,7 +525,7 @@ fn preview_html(state: &AppState, node: &NamedNode) -> Result<String, ApiError> 
             }
         }
     }
-    let code = isco_code(state, node.as_str())?
+    let code = reconcile::isco_code(&state.store, node.as_ref())?
         .map(|c| format!(" · ISCO-08 {c}"))
         .unwrap_or_default();
     Ok(format!(
