@@ -2,11 +2,12 @@
 //! `docs/architecture.md`): loading ([`load`], [`esco`], [`crosswalk`], [`table`]), the store and
 //! what every layer reads of it ([`store`], [`concept`], [`text`]), the indexes ([`search`],
 //! [`matching`], [`embed`]), review ([`curation`]), write-back and publication
-//! ([`crosswalk::export`]), and serving ([`http`], [`cli`]).
+//! ([`publish`]), and serving ([`http`], [`cli`]).
 
 pub mod check;
 pub mod cli;
 pub mod concept;
+pub mod config;
 pub mod conneg;
 pub mod crosswalk;
 pub mod curation;
@@ -17,6 +18,7 @@ pub mod esco_api;
 pub mod http;
 pub mod load;
 pub mod matching;
+pub mod publish;
 pub mod queries;
 pub mod rdf;
 pub mod reconcile;

@@ -77,15 +77,7 @@ pub enum MapCommand {
         id: Option<String>,
     },
     /// Write the project's crosswalk to stdout (as `crosswalk export`).
-    Export {
-        #[command(flatten)]
-        store: StoreArg,
-        /// sssom, eures or skos.
-        #[arg(long, default_value = "sssom")]
-        format: String,
-        /// The project's ID.
-        id: String,
-    },
+    Export(super::ExportArgs),
 }
 
 /// `map create`.
@@ -283,14 +275,13 @@ pub fn run_map(command: MapCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        MapCommand::Export { store, format, id } => {
-            let format = crate::crosswalk::export::Format::parse(&format)?;
+        MapCommand::Export(super::ExportArgs { store, format, id }) => {
             let st = store::open_read_only(&store.store)?;
             let p = project::load(&st, &id)?;
             let cw_id = p.crosswalk.rsplit('/').next().unwrap_or_default();
-            let cw = crate::crosswalk::export::find(&st, cw_id)?;
+            let cw = crate::publish::find(&st, cw_id)?;
             let mut out = Vec::new();
-            crate::crosswalk::export::write(&st, &cw, format, &mut out)?;
+            crate::publish::write(&st, &cw, format, &mut out)?;
             std::io::stdout().write_all(&out)?;
         }
     }

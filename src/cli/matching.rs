@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::StoreArg;
 use crate::concept::Target;
-use crate::crosswalk::table::{parse_relation, MatchKind, Relation};
+use crate::crosswalk::table::MatchKind;
 use crate::matching::setup::{self, ModelChoice};
 use crate::matching::{eval, trec, Input, Matcher};
 use crate::store;
@@ -25,6 +25,15 @@ pub struct ModelArgs {
     /// Match lexically only, even when a model is installed or named (in ESCO_LD_MODEL too).
     #[arg(long)]
     pub no_model: bool,
+    /// The adapter the model's vectors go through: a folder `model tune` wrote, or `none`
+    /// (default: the one shipped for the model in DATA/models/esco-adapter-MODEL).
+    #[arg(long, env = "ESCO_LD_ADAPTER", value_hint = ValueHint::DirPath)]
+    pub adapter: Option<crate::config::AdapterChoice>,
+}
+
+/// How `match` and `eval` rank with a model.
+#[derive(Debug, Args)]
+pub struct StagedArg {
     /// Staged matching: the fast first stage (the shipped static model over every label, quick
     /// to build) with the model re-scoring its 30 best candidates, instead of the model's own
     /// side-index (much slower to build for the full data).
@@ -45,18 +54,20 @@ pub struct MatchArgs {
     #[command(flatten)]
     store: StoreArg,
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
+    #[command(flatten)]
+    staged: StagedArg,
     /// Input language (ISO 639-1); detected when absent.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::language)]
     language: Option<String>,
     /// Match against ESCO labels in this language only (default: every language).
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::language)]
     esco_language: Option<String>,
     /// occupations, skills, isco-groups, skill-groups, any, or a scheme IRI.
     #[arg(long, default_value = "occupations")]
     target: Target,
-    /// Number of candidates.
-    #[arg(short, long, default_value_t = 10)]
+    /// Number of candidates (1 to 100).
+    #[arg(short, long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=crate::matching::MAX_K as u64))]
     k: usize,
     /// A description of the input, besides its title.
     #[arg(long)]
@@ -74,7 +85,9 @@ pub struct EvalArgs {
     #[command(flatten)]
     store: StoreArg,
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
+    #[command(flatten)]
+    staged: StagedArg,
     /// The crosswalk: a EURES mapping table or the ESCO–O*NET crosswalk.
     #[arg(long, value_hint = ValueHint::FilePath)]
     crosswalk: PathBuf,
@@ -82,10 +95,10 @@ pub struct EvalArgs {
     #[arg(long)]
     with_description: bool,
     /// Relations that count as hits, comma-separated (exact,close,broad,narrow); default all.
-    #[arg(long, value_delimiter = ',')]
-    relations: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = super::values::relation)]
+    relations: Vec<MatchKind>,
     /// Match against ESCO labels in this language only.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::language)]
     esco_language: Option<String>,
     /// What to match against.
     #[arg(long, default_value = "occupations")]
@@ -107,7 +120,7 @@ pub struct EvalArgs {
 #[derive(Debug, Args)]
 pub struct EvalTrecArgs {
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
     /// Queries: `id<TAB>text` per line.
     #[arg(long, value_hint = ValueHint::FilePath)]
     queries: PathBuf,
@@ -149,12 +162,13 @@ pub(super) fn progress_bar(what: &'static str) -> impl Fn(usize, usize) {
 fn open_matcher(
     store: &StoreArg,
     model: &ModelArgs,
+    staged: &StagedArg,
     scope: &setup::Scope,
 ) -> anyhow::Result<Matcher> {
     // The store's version before it is opened: the forms' snapshot is used if taken then.
     let stamp = crate::store::StoreVersion::of_dir(&store.store).index_tag();
     let st = store::open_read_only(&store.store)?;
-    let build = if model.staged {
+    let build = if staged.staged {
         setup::staged
     } else {
         setup::matcher
@@ -177,16 +191,13 @@ fn open_matcher(
 /// Runs `match`.
 pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     let target = args.target.clone();
-    if args.k == 0 || args.k > crate::matching::MAX_K {
-        bail!("-k must be between 1 and {}", crate::matching::MAX_K);
-    }
-    let esco_language = label_language(args.esco_language.as_deref())?;
+    let esco_language = args.esco_language.clone();
     let scope = setup::Scope {
         target: Some(target.clone()),
         language: esco_language.clone(),
         preferred_only: false,
     };
-    let matcher = open_matcher(&args.store, &args.model, &scope)?;
+    let matcher = open_matcher(&args.store, &args.model, &args.staged, &scope)?;
     let found = matcher.search(&Input {
         text: args.text,
         description: args.description,
@@ -224,32 +235,11 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn relations(names: &[String]) -> anyhow::Result<BTreeSet<MatchKind>> {
-    names
-        .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| match parse_relation(n) {
-            Some(Relation::Match(k)) => Ok(k),
-            _ => bail!("unknown relation {n:?}: exact, close, broad or narrow"),
-        })
-        .collect()
-}
-
-/// `--esco-language`, checked and lower-cased.
-fn label_language(tag: Option<&str>) -> anyhow::Result<Option<String>> {
-    match tag {
-        Some(l) if !crate::matching::language::valid_tag(l) => {
-            bail!("--esco-language {l:?} is not a language tag (ISO 639-1, e.g. sv)")
-        }
-        l => Ok(l.map(str::to_ascii_lowercase)),
-    }
-}
-
 /// Runs `eval`.
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let relations = relations(&args.relations)?;
+    let relations: BTreeSet<MatchKind> = args.relations.iter().copied().collect();
     let target = args.target.clone();
-    let esco_language = label_language(args.esco_language.as_deref())?;
+    let esco_language = args.esco_language.clone();
     let (queries, language) = eval::crosswalk_queries(&args.crosswalk)
         .with_context(|| format!("cannot read {}", args.crosswalk.display()))?;
     let scope = setup::Scope {
@@ -257,7 +247,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
         language: esco_language.clone(),
         preferred_only: false,
     };
-    let matcher = open_matcher(&args.store, &args.model, &scope)?;
+    let matcher = open_matcher(&args.store, &args.model, &args.staged, &scope)?;
     // An adapter trained on this crosswalk has seen its answers: its figures would not measure
     // matching.
     if let Some(adapter) = matcher.adapter() {
@@ -285,9 +275,6 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `eval-trec`.
 pub fn run_eval_trec(args: EvalTrecArgs) -> anyhow::Result<ExitCode> {
-    if args.model.staged {
-        bail!("--staged applies to `match` and `eval` only");
-    }
     let collection = trec::Collection::read(&args.queries, &args.corpus, &args.qrels)?;
     let work = tempfile_dir()?;
     let (matcher, _) = collection.matcher(
@@ -332,7 +319,7 @@ pub struct IndexBuildArgs {
     #[command(flatten)]
     store: StoreArg,
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -341,9 +328,6 @@ pub struct IndexBuildArgs {
 /// Runs `index build`: brings the service's side-index (every label of every concept) in step
 /// with the store, embedding what is missing, as `serve` would in the background.
 pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
-    if args.model.staged {
-        bail!("--staged applies to `match` and `eval` only");
-    }
     if args.model.choice().resolve()?.is_none() {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     }
@@ -389,16 +373,16 @@ pub struct TuneArgs {
     #[arg(long, value_hint = ValueHint::DirPath)]
     out: PathBuf,
     /// Label languages, comma-separated.
-    #[arg(long, default_value = "en,es,it,lv,sv")]
-    languages: String,
+    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "en,es,it,lv,sv", value_parser = super::values::language)]
+    languages: Vec<String>,
     /// The concepts whose labels are tuned on.
     #[arg(long, default_value = "occupations")]
     target: Target,
-    /// Optimisation steps.
-    #[arg(long, default_value_t = 1500)]
+    /// Optimisation steps (at least 1).
+    #[arg(long, default_value_t = 1500, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     steps: usize,
-    /// Share of the concepts held out of training and measured on.
-    #[arg(long, default_value_t = 0.1)]
+    /// Share of the concepts held out of training and measured on (between 0 and 1).
+    #[arg(long, default_value_t = 0.1, value_parser = super::values::share)]
     holdout: f64,
     /// A crosswalk (EURES mapping table or the ESCO–O*NET crosswalk) whose title → ESCO
     /// concept pairs are trained on too; repeatable. `eval` refuses the adapter on these.
@@ -411,15 +395,7 @@ pub struct TuneArgs {
 
 /// Runs `model tune`.
 pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
-    let languages: Vec<String> = args
-        .languages
-        .split(',')
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect();
-    if languages.is_empty() {
-        bail!("--languages names no language");
-    }
+    let languages = args.languages.clone();
     let mut options = crate::matching::tune::TuneOptions {
         languages,
         target: args.target.clone(),

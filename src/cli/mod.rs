@@ -3,6 +3,7 @@
 mod curation;
 mod matching;
 mod search;
+mod values;
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,6 +21,10 @@ use crate::{check, stats, store};
 #[derive(Debug, Parser)]
 #[command(name = "esco-ld", version, about)]
 pub struct Cli {
+    /// Folder of the shipped data: the default data to load, and the static model and adapters
+    /// that matching uses (default: data/ in the working directory).
+    #[arg(long, global = true, env = "ESCO_LD_DATA", value_hint = ValueHint::DirPath)]
+    pub data: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -52,9 +57,6 @@ pub enum Command {
         /// The ESCO release of bundle tables whose path names none (e.g. 1.1.1).
         #[arg(long)]
         release: Option<String>,
-        /// Folder of the default data (used when no SOURCE is given).
-        #[arg(long, env = "ESCO_LD_DATA", value_hint = ValueHint::DirPath)]
-        data: Option<PathBuf>,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -75,7 +77,7 @@ pub enum Command {
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
         /// Time limit in seconds.
-        #[arg(long, default_value_t = 30.0)]
+        #[arg(long, default_value_t = 30.0, value_parser = values::seconds)]
         timeout: f64,
         /// The query; `@FILE` reads it from a file, `-` from standard input.
         query: String,
@@ -105,14 +107,16 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
-        /// The URI space served: http://HOST/esco/X describes {base-uri}X.
-        #[arg(long, default_value = "http://data.europa.eu/esco/")]
+        /// The URI space served: http://HOST/esco/X describes {base-uri}X (an absolute IRI
+        /// ending with / or #).
+        #[arg(long, default_value = crate::vocab::mint::ESCO, value_parser = values::base_uri)]
         base_uri: String,
-        /// Bearer token that allows SPARQL Update; without it the service is read-only.
-        #[arg(long, env = "ESCO_LD_ADMIN_TOKEN", hide_env_values = true)]
+        /// Bearer token that allows writes (at least 16 characters); without it the service is
+        /// read-only.
+        #[arg(long, env = "ESCO_LD_ADMIN_TOKEN", hide_env_values = true, value_parser = values::admin_token)]
         admin_token: Option<String>,
         /// Time limit of a query, in seconds.
-        #[arg(long, default_value_t = 30.0)]
+        #[arg(long, default_value_t = 30.0, value_parser = values::seconds)]
         query_timeout: f64,
         /// Most rows or triples a query may return.
         #[arg(long, default_value_t = 1_000_000)]
@@ -120,9 +124,6 @@ pub enum Command {
         /// Largest request body, in bytes.
         #[arg(long, default_value_t = 16 * 1024 * 1024)]
         max_body: usize,
-        /// Folder of the default data (loaded when there is no store yet).
-        #[arg(long, env = "ESCO_LD_DATA", value_hint = ValueHint::DirPath)]
-        data: Option<PathBuf>,
         /// Let queries see only the store's default graph as their default graph instead of the
         /// union of all graphs (for the W3C test suites).
         #[arg(long)]
@@ -167,6 +168,34 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The model flags of a command that matches.
+    fn model_args(&self) -> Option<&matching::ModelArgs> {
+        match self {
+            Self::Serve { model, .. } => Some(model),
+            Self::Match(args) => Some(&args.model),
+            Self::Eval(args) => Some(&args.model),
+            Self::EvalTrec(args) => Some(&args.model),
+            Self::Index {
+                command: IndexCommand::Build(args),
+            } => Some(&args.model),
+            Self::Map {
+                command: curation::MapCommand::Suggest { model, .. },
+            } => Some(model),
+            Self::Load { .. }
+            | Self::Crosswalk { .. }
+            | Self::Query { .. }
+            | Self::Dump { .. }
+            | Self::Check { .. }
+            | Self::Search(_)
+            | Self::Model { .. }
+            | Self::User { .. }
+            | Self::Map { .. }
+            | Self::Stats { .. } => None,
+        }
+    }
+}
+
 /// Crosswalk commands.
 #[derive(Debug, Subcommand)]
 pub enum CrosswalkCommand {
@@ -194,15 +223,19 @@ pub enum CrosswalkCommand {
         json: bool,
     },
     /// Write a crosswalk to stdout as SSSOM TSV, the EURES mapping-table CSV or SKOS Turtle.
-    Export {
-        #[command(flatten)]
-        store: StoreArg,
-        /// sssom, eures or skos.
-        #[arg(long, default_value = "sssom")]
-        format: String,
-        /// The crosswalk's ID (see `crosswalk list`).
-        id: String,
-    },
+    Export(ExportArgs),
+}
+
+/// What `crosswalk export` and `map export` take.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// The format.
+    #[arg(long, value_enum, default_value_t = crate::publish::Format::Sssom)]
+    format: crate::publish::Format,
+    /// The crosswalk's ID (see `crosswalk list`), or the project's for `map export`.
+    id: String,
 }
 
 /// Side-index commands.
@@ -233,32 +266,27 @@ pub enum ModelCommand {
     Tune(matching::TuneArgs),
 }
 
-/// Where the shipped data is: `--data`/`ESCO_LD_DATA`, else `data/` of the source tree, else
-/// `./data`.
-pub fn default_data_dir(flag: Option<PathBuf>) -> PathBuf {
-    if let Some(dir) = flag {
-        return dir;
-    }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    if built.is_dir() {
-        built
-    } else {
-        PathBuf::from("data")
-    }
-}
-
-/// Runs a command.
+/// Runs a command, with the process's settings installed from its flags first.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let adapter = cli
+        .command
+        .model_args()
+        .and_then(|m| m.adapter.clone())
+        .unwrap_or_default();
+    crate::config::Settings {
+        data_dir: crate::config::data_dir(cli.data.as_deref()),
+        adapter,
+    }
+    .install();
     match cli.command {
         Command::Load {
             store,
             release,
-            data,
             json,
             sources,
         } => {
             let sources = if sources.is_empty() {
-                vec![default_data_dir(data)]
+                vec![crate::config::settings().data_dir.clone()]
             } else {
                 sources
             };
@@ -306,7 +334,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: CrosswalkCommand::List { store, json },
         } => {
             let store = store::open_read_only(&store.store)?;
-            let all = crate::crosswalk::export::list(&store)?;
+            let all = crate::publish::list(&store)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else {
@@ -319,13 +347,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Crosswalk {
-            command: CrosswalkCommand::Export { store, format, id },
+            command: CrosswalkCommand::Export(ExportArgs { store, format, id }),
         } => {
-            let format = crate::crosswalk::export::Format::parse(&format)?;
             let store = store::open_read_only(&store.store)?;
-            let cw = crate::crosswalk::export::find(&store, &id)?;
+            let cw = crate::publish::find(&store, &id)?;
             let mut out = Vec::new();
-            crate::crosswalk::export::write(&store, &cw, format, &mut out)?;
+            crate::publish::write(&store, &cw, format, &mut out)?;
             io::stdout().write_all(&out)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -336,9 +363,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             query,
         } => {
             let query = read_query(&query)?;
-            if !(timeout > 0.0 && timeout.is_finite()) {
-                bail!("--timeout must be a positive number of seconds");
-            }
             let store = store::open_read_only(&store.store)?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
@@ -409,23 +433,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             query_timeout,
             max_results,
             max_body,
-            data,
             no_union_default_graph,
             model,
         } => {
-            if !(query_timeout > 0.0 && query_timeout.is_finite()) {
-                bail!("--query-timeout must be a positive number of seconds");
-            }
-            if oxigraph::model::NamedNode::new(&base_uri).is_err()
-                || !(base_uri.ends_with('/') || base_uri.ends_with('#'))
-            {
-                bail!("--base-uri must be an absolute IRI ending with / (got {base_uri:?})");
-            }
-            if admin_token.as_deref().is_some_and(|t| t.trim().len() < 16) {
-                bail!("the admin token must have at least 16 characters");
-            }
             if !store.store.join("CURRENT").is_file() {
-                let dir = default_data_dir(data);
+                let dir = crate::config::settings().data_dir.clone();
                 eprintln!(
                     "no store at {}: loading the shipped data from {} first",
                     store.store.display(),

@@ -1,7 +1,6 @@
 //! Crosswalks between ESCO and other classifications: read from mapping tables, written as
 //! SKOS mapping triples in one named graph per crosswalk, described as a VoID linkset.
 
-pub mod export;
 pub mod sssom;
 pub mod table;
 

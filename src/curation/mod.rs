@@ -11,6 +11,7 @@
 
 pub mod project;
 pub mod queue;
+pub mod revisions;
 pub mod suggest;
 pub mod transition;
 pub mod users;
@@ -168,7 +169,7 @@ pub(crate) fn text(
     p: NamedNodeRef<'_>,
     g: NamedNodeRef<'_>,
 ) -> Result<String, StorageError> {
-    crate::crosswalk::export::value(store, s, p, Some(g))
+    crate::store::read::text(store, s, p, Some(g))
 }
 
 /// Every object of `s p` in graph `g`.

@@ -206,15 +206,10 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Where the adapter shipped for `model` (a model folder name) lives, if one does:
-/// `data/models/esco-adapter-{model}`.
+/// `DATA/models/esco-adapter-{model}` (see [`crate::config`]).
 pub fn shipped_dir(model: &str) -> Option<PathBuf> {
-    let rel = format!("data/models/esco-adapter-{model}");
-    [
-        PathBuf::from(&rel),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel),
-    ]
-    .into_iter()
-    .find(|d| d.join(MANIFEST).is_file())
+    Some(crate::config::settings().shipped_adapter_dir(model))
+        .filter(|d| d.join(MANIFEST).is_file())
 }
 
 #[cfg(test)]

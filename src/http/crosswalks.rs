@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::blocking;
 use super::{ApiError, AppState, Code};
-use crate::crosswalk::export::{self, Format};
+use crate::publish::Format;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/crosswalks", web::get().to(list))
@@ -56,7 +56,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     if let Some(r) = state.not_modified(&req) {
         return Ok(r);
     }
-    let all = export::list(&state.store)?;
+    let all = crate::publish::list(&state.store)?;
     Ok(state.cached(HttpResponse::Ok()).json(all))
 }
 
@@ -88,12 +88,12 @@ async fn respond(
     }
     let st = state.clone();
     let body = blocking(move || {
-        let cw = export::find(&st.store, &id)?;
+        let cw = crate::publish::find(&st.store, &id)?;
         let mut out = Vec::new();
         match version {
-            None => export::write(&st.store, &cw, format, &mut out)?,
+            None => crate::publish::write(&st.store, &cw, format, &mut out)?,
             Some(v) => {
-                if !export::write_version(&st.store, &cw, format, v, &mut out)? {
+                if !crate::publish::write_version(&st.store, &cw, format, v, &mut out)? {
                     return Err(ApiError::new(
                         Code::NotFound,
                         format!(

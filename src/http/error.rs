@@ -176,7 +176,7 @@ impl ErrorCode for crate::search::SearchError {
     }
 }
 
-impl ErrorCode for crate::crosswalk::export::ExportError {
+impl ErrorCode for crate::publish::ExportError {
     fn error_code(&self) -> Code {
         match self {
             Self::Unknown { .. } => Code::UnknownCrosswalk,

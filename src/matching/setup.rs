@@ -12,6 +12,7 @@ use super::dense::{BuildReport, Dense};
 use super::shortlist::ShortList;
 use super::{Base, MatchError, Matcher, Semantic};
 use crate::concept::Target;
+use crate::config::AdapterChoice;
 use crate::embed::{Encoder, DEFAULT_MODEL_DIR};
 use crate::store::forms::Forms;
 
@@ -50,32 +51,22 @@ impl ModelChoice {
                     )))
                 }
             }
-            Self::Default => {
-                let candidates = [
-                    PathBuf::from(DEFAULT_MODEL_DIR),
-                    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR),
-                ];
-                Ok(candidates
-                    .into_iter()
-                    .find(|d| d.join("model.safetensors").is_file()))
-            }
+            Self::Default => Ok(Some(PathBuf::from(DEFAULT_MODEL_DIR))
+                .filter(|d| d.join("model.safetensors").is_file())),
             Self::None => Ok(None),
         }
     }
 }
 
-/// The environment variable that picks the adapter: a folder, or `none`; unset, the adapter
-/// shipped for the model in `data/models/` is used when there is one. An adapter applies to the
-/// model it was tuned for only (not to the fast stage's static model).
-pub const ADAPTER_ENV: &str = "ESCO_LD_ADAPTER";
-
-/// Loads the model in `dir` with its adapter (see [`ADAPTER_ENV`]).
+/// Loads the model in `dir` with the process's adapter ([`crate::config::Settings::adapter`]):
+/// the one shipped for the model unless told otherwise. An adapter applies to the model it was
+/// tuned for only (not to the fast stage's static model).
 pub fn load_encoder(dir: &Path) -> Result<Encoder, MatchError> {
     let encoder = Encoder::load(dir)?;
-    let chosen = match std::env::var_os(ADAPTER_ENV) {
-        Some(v) if v.is_empty() || v == "none" => None,
-        Some(v) => Some(PathBuf::from(v)),
-        None => crate::embed::adapter::shipped_dir(encoder.name()),
+    let chosen = match &crate::config::settings().adapter {
+        AdapterChoice::None => None,
+        AdapterChoice::Dir(dir) => Some(dir.clone()),
+        AdapterChoice::Shipped => crate::embed::adapter::shipped_dir(encoder.name()),
     };
     let Some(adapter_dir) = chosen else {
         return Ok(encoder);
@@ -101,14 +92,10 @@ pub fn load_encoder(dir: &Path) -> Result<Encoder, MatchError> {
     Ok(encoder)
 }
 
-/// The static model of the fast first stage, shipped in `data/models/`.
+/// The static model of the fast first stage, shipped in the data folder.
 pub fn fast_model_dir() -> Option<PathBuf> {
-    [
-        PathBuf::from(crate::embed::FAST_MODEL_DIR),
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::embed::FAST_MODEL_DIR),
-    ]
-    .into_iter()
-    .find(|d| d.join("model.safetensors").is_file())
+    Some(crate::config::settings().fast_model_dir())
+        .filter(|d| d.join("model.safetensors").is_file())
 }
 
 /// What setting up did, for logs and benchmarks.
