@@ -137,36 +137,121 @@ const SCHEME: &[Rule] = &[
 
 const OCCUPATION: &[Rule] = &[
     ("isInScheme", skos::IN_SCHEME, Way::Out, Only::All),
-    ("hasEssentialSkill", esco::RELATED_ESSENTIAL_SKILL, Way::Out, Only::All),
-    ("hasOptionalSkill", esco::RELATED_OPTIONAL_SKILL, Way::Out, Only::All),
-    ("broaderIscoGroup", esco::MEMBER_OF_ISCO_GROUP, Way::Out, Only::All),
-    ("broaderIscoGroup", skos::BROADER, Way::Out, Only::Kind(Kind::IscoGroup)),
-    ("broaderOccupation", skos::BROADER, Way::Out, Only::NotKind(Kind::IscoGroup)),
+    (
+        "hasEssentialSkill",
+        esco::RELATED_ESSENTIAL_SKILL,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "hasOptionalSkill",
+        esco::RELATED_OPTIONAL_SKILL,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "broaderIscoGroup",
+        esco::MEMBER_OF_ISCO_GROUP,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "broaderIscoGroup",
+        skos::BROADER,
+        Way::Out,
+        Only::Kind(Kind::IscoGroup),
+    ),
+    (
+        "broaderOccupation",
+        skos::BROADER,
+        Way::Out,
+        Only::NotKind(Kind::IscoGroup),
+    ),
     ("narrowerOccupation", skos::NARROWER, Way::Out, Only::All),
 ];
 
 const SKILL: &[Rule] = &[
     ("isInScheme", skos::IN_SCHEME, Way::Out, Only::All),
-    ("hasEssentialSkill", esco::RELATED_ESSENTIAL_SKILL, Way::Out, Only::All),
-    ("hasOptionalSkill", esco::RELATED_OPTIONAL_SKILL, Way::Out, Only::All),
+    (
+        "hasEssentialSkill",
+        esco::RELATED_ESSENTIAL_SKILL,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "hasOptionalSkill",
+        esco::RELATED_OPTIONAL_SKILL,
+        Way::Out,
+        Only::All,
+    ),
     ("hasSkillType", esco::SKILL_TYPE, Way::Out, Only::All),
-    ("hasReuseLevel", esco::SKILL_REUSE_LEVEL, Way::Out, Only::All),
-    ("broaderSkill", skos::BROADER, Way::Out, Only::Kind(Kind::Skill)),
-    ("broaderHierarchyConcept", skos::BROADER, Way::Out, Only::NotKind(Kind::Skill)),
+    (
+        "hasReuseLevel",
+        esco::SKILL_REUSE_LEVEL,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "broaderSkill",
+        skos::BROADER,
+        Way::Out,
+        Only::Kind(Kind::Skill),
+    ),
+    (
+        "broaderHierarchyConcept",
+        skos::BROADER,
+        Way::Out,
+        Only::NotKind(Kind::Skill),
+    ),
     ("narrowerSkill", skos::NARROWER, Way::Out, Only::All),
-    ("isEssentialForOccupation", esco::IS_ESSENTIAL_SKILL_FOR, Way::Out, Only::All),
-    ("isOptionalForOccupation", esco::IS_OPTIONAL_SKILL_FOR, Way::Out, Only::All),
-    ("isEssentialForSkill", esco::RELATED_ESSENTIAL_SKILL, Way::In, Only::Kind(Kind::Skill)),
-    ("isOptionalForSkill", esco::RELATED_OPTIONAL_SKILL, Way::In, Only::Kind(Kind::Skill)),
+    (
+        "isEssentialForOccupation",
+        esco::IS_ESSENTIAL_SKILL_FOR,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "isOptionalForOccupation",
+        esco::IS_OPTIONAL_SKILL_FOR,
+        Way::Out,
+        Only::All,
+    ),
+    (
+        "isEssentialForSkill",
+        esco::RELATED_ESSENTIAL_SKILL,
+        Way::In,
+        Only::Kind(Kind::Skill),
+    ),
+    (
+        "isOptionalForSkill",
+        esco::RELATED_OPTIONAL_SKILL,
+        Way::In,
+        Only::Kind(Kind::Skill),
+    ),
 ];
 
 const CONCEPT: &[Rule] = &[
     ("isInScheme", skos::IN_SCHEME, Way::Out, Only::All),
-    ("isTopConceptInScheme", skos::TOP_CONCEPT_OF, Way::Out, Only::All),
+    (
+        "isTopConceptInScheme",
+        skos::TOP_CONCEPT_OF,
+        Way::Out,
+        Only::All,
+    ),
     ("broaderConcept", skos::BROADER, Way::Out, Only::All),
     ("narrowerConcept", skos::NARROWER, Way::Out, Only::All),
-    ("narrowerOccupation", skos::NARROWER, Way::Out, Only::Kind(Kind::Occupation)),
-    ("narrowerSkill", skos::NARROWER, Way::Out, Only::Kind(Kind::Skill)),
+    (
+        "narrowerOccupation",
+        skos::NARROWER,
+        Way::Out,
+        Only::Kind(Kind::Occupation),
+    ),
+    (
+        "narrowerSkill",
+        skos::NARROWER,
+        Way::Out,
+        Only::Kind(Kind::Skill),
+    ),
 ];
 
 /// The related resources of `iri` (of kind `kind`) by relation name, each list in the order

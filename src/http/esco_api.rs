@@ -118,7 +118,12 @@ fn resource(ctx: &Ctx<'_>, iri: &NamedNode) -> Result<Option<(Kind, Value)>, Api
     for (key, by_lang) in &r.notes {
         let texts: Map<String, Value> = by_lang
             .iter()
-            .map(|(lang, text)| (lang.clone(), json!({"literal": text, "mimetype": "plain/text"})))
+            .map(|(lang, text)| {
+                (
+                    lang.clone(),
+                    json!({"literal": text, "mimetype": "plain/text"}),
+                )
+            })
             .collect();
         out.insert((*key).into(), Value::Object(texts));
     }
