@@ -5,7 +5,7 @@
 //! user that installs nothing gets the defaults. Paths are never baked in at build time: a
 //! release binary copied elsewhere is pointed at its data with `--data` / `ESCO_LD_DATA`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// The shipped data's folder unless told: `data` in the working directory.
@@ -56,7 +56,8 @@ impl Default for Settings {
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
 
 impl Settings {
-    /// Makes these the process's settings; the first call wins (`false` for a later one).
+    /// Makes these the process's settings: `false` when settings were installed or read
+    /// already (they are fixed once read).
     pub fn install(self) -> bool {
         SETTINGS.set(self).is_ok()
     }
@@ -77,14 +78,10 @@ pub fn settings() -> &'static Settings {
     SETTINGS.get_or_init(Settings::default)
 }
 
-/// The folder a `--data` flag names, else the process's data folder.
-pub fn data_dir(flag: Option<&Path>) -> PathBuf {
-    flag.map_or_else(|| settings().data_dir.clone(), Path::to_path_buf)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn an_adapter_choice_reads_none_or_a_folder() {

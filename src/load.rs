@@ -360,7 +360,7 @@ pub fn apply(store: &Store, plan: Plan) -> Result<LoadReport, LoadError> {
             phase = name,
             seconds = started.elapsed().as_secs_f64(),
             "load"
-        )
+        );
     };
     let mut report = LoadReport {
         ignored: plan.ignored,

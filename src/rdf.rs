@@ -26,10 +26,10 @@ pub const PREFIXES: &[(&str, &str)] = &[
 ];
 
 /// Orders subjects: IRIs, then blank nodes, without formatting them.
-fn subject_key(s: &oxigraph::model::NamedOrBlankNode) -> (u8, &str) {
+fn subject_key(s: &NamedOrBlankNode) -> (u8, &str) {
     match s {
-        oxigraph::model::NamedOrBlankNode::NamedNode(n) => (0, n.as_str()),
-        oxigraph::model::NamedOrBlankNode::BlankNode(b) => (1, b.as_str()),
+        NamedOrBlankNode::NamedNode(n) => (0, n.as_str()),
+        NamedOrBlankNode::BlankNode(b) => (1, b.as_str()),
     }
 }
 
@@ -120,7 +120,7 @@ fn value(term: &Term) -> Value {
         Term::NamedNode(n) => json!({ "@id": n.as_str() }),
         Term::BlankNode(b) => json!({ "@id": format!("_:{}", b.as_str()) }),
         Term::Literal(l) => literal(l),
-        #[allow(unreachable_patterns)]
+        #[expect(unreachable_patterns)]
         other => json!({ "@value": other.to_string() }),
     }
 }

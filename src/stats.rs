@@ -44,17 +44,14 @@ pub fn collect(store: &Store, labels: bool) -> Result<StoreStats, SparqlError> {
         for row in sparql::select(store, query)? {
             let graph = stats
                 .graphs
-                .entry(crate::sparql::term_text(row[0].as_ref()))
+                .entry(sparql::term_text(row[0].as_ref()))
                 .or_default();
             let map = if pick == 0 {
                 &mut graph.classes
             } else {
                 &mut graph.relations
             };
-            map.insert(
-                crate::sparql::term_text(row[1].as_ref()),
-                number(row[2].as_ref()),
-            );
+            map.insert(sparql::term_text(row[1].as_ref()), number(row[2].as_ref()));
         }
     }
     if !labels {

@@ -166,7 +166,7 @@ fn open_matcher(
     scope: &setup::Scope,
 ) -> anyhow::Result<Matcher> {
     // The store's version before it is opened: the forms' snapshot is used if taken then.
-    let stamp = crate::store::StoreVersion::of_dir(&store.store).index_tag();
+    let stamp = store::StoreVersion::of_dir(&store.store).index_tag();
     let st = store::open_read_only(&store.store)?;
     let build = if staged.staged {
         setup::staged
@@ -236,7 +236,7 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs `eval`.
-pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
+pub fn run_eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let relations: BTreeSet<MatchKind> = args.relations.iter().copied().collect();
     let target = args.target.clone();
     let esco_language = args.esco_language.clone();
@@ -274,7 +274,7 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs `eval-trec`.
-pub fn run_eval_trec(args: EvalTrecArgs) -> anyhow::Result<ExitCode> {
+pub fn run_eval_trec(args: &EvalTrecArgs) -> anyhow::Result<ExitCode> {
     let collection = trec::Collection::read(&args.queries, &args.corpus, &args.qrels)?;
     let work = tempfile_dir()?;
     let (matcher, _) = collection.matcher(
@@ -327,11 +327,11 @@ pub struct IndexBuildArgs {
 
 /// Runs `index build`: brings the service's side-index (every label of every concept) in step
 /// with the store, embedding what is missing, as `serve` would in the background.
-pub fn run_index_build(args: IndexBuildArgs) -> anyhow::Result<ExitCode> {
+pub fn run_index_build(args: &IndexBuildArgs) -> anyhow::Result<ExitCode> {
     if args.model.choice().resolve()?.is_none() {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     }
-    let stamp = crate::store::StoreVersion::of_dir(&args.store.store).index_tag();
+    let stamp = store::StoreVersion::of_dir(&args.store.store).index_tag();
     let st = store::open_read_only(&args.store.store)?;
     let (_, report) = setup::matcher(
         &st,
@@ -381,7 +381,7 @@ pub struct TuneArgs {
     /// Optimisation steps (at least 1).
     #[arg(long, default_value_t = 1500, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     steps: usize,
-    /// Share of the concepts held out of training and measured on (between 0 and 1).
+    /// Share of the concepts held out of training and measured on (from 0 up to 1).
     #[arg(long, default_value_t = 0.1, value_parser = super::values::share)]
     holdout: f64,
     /// A crosswalk (EURES mapping table or the ESCO–O*NET crosswalk) whose title → ESCO
@@ -415,7 +415,7 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
         bail!("no model: install one with `esco-ld model install` (or pass --model DIR)");
     };
     let encoder = crate::embed::Encoder::load(&dir)?;
-    let stamp = crate::store::StoreVersion::of_dir(&args.store.store).index_tag();
+    let stamp = store::StoreVersion::of_dir(&args.store.store).index_tag();
     let st = store::open_read_only(&args.store.store)?;
     let index = args.store.layout().matching();
     let (forms, _) = setup::forms(&st, &index, Some(&stamp))?;

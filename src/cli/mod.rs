@@ -38,10 +38,43 @@ pub struct StoreArg {
     pub store: PathBuf,
 }
 
+/// `esco-ld serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// The URI space served: http://HOST/esco/X describes {base-uri}X (an absolute IRI
+    /// ending with / or #).
+    #[arg(long, default_value = crate::vocab::mint::ESCO, value_parser = values::base_uri)]
+    base_uri: String,
+    /// Bearer token that allows writes (at least 16 characters); without it the service is
+    /// read-only.
+    #[arg(long, env = "ESCO_LD_ADMIN_TOKEN", hide_env_values = true, value_parser = values::admin_token)]
+    admin_token: Option<String>,
+    /// Time limit of a query, in seconds.
+    #[arg(long, default_value_t = crate::http::DEFAULT_QUERY_TIMEOUT.as_secs_f64(), value_parser = values::seconds)]
+    query_timeout: f64,
+    /// Most rows or triples a query may return.
+    #[arg(long, default_value_t = crate::http::DEFAULT_MAX_RESULTS)]
+    max_results: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = crate::http::DEFAULT_MAX_BODY)]
+    max_body: usize,
+    /// Let queries see only the store's default graph as their default graph instead of the
+    /// union of all graphs (for the W3C test suites).
+    #[arg(long)]
+    no_union_default_graph: bool,
+    #[command(flatten)]
+    pub(crate) model: matching::ModelArgs,
+}
+
 impl StoreArg {
     /// What lives beside the store.
-    pub fn layout(&self) -> crate::store::StoreLayout {
-        crate::store::StoreLayout::new(&self.store)
+    pub fn layout(&self) -> store::StoreLayout {
+        store::StoreLayout::new(&self.store)
     }
 }
 
@@ -101,36 +134,7 @@ pub enum Command {
     },
     /// Serve the store: SPARQL endpoint at /sparql, concept pages at /esco/..., home page at /.
     /// With no store yet, loads the shipped data first.
-    Serve {
-        #[command(flatten)]
-        store: StoreArg,
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        bind: String,
-        /// The URI space served: http://HOST/esco/X describes {base-uri}X (an absolute IRI
-        /// ending with / or #).
-        #[arg(long, default_value = crate::vocab::mint::ESCO, value_parser = values::base_uri)]
-        base_uri: String,
-        /// Bearer token that allows writes (at least 16 characters); without it the service is
-        /// read-only.
-        #[arg(long, env = "ESCO_LD_ADMIN_TOKEN", hide_env_values = true, value_parser = values::admin_token)]
-        admin_token: Option<String>,
-        /// Time limit of a query, in seconds.
-        #[arg(long, default_value_t = 30.0, value_parser = values::seconds)]
-        query_timeout: f64,
-        /// Most rows or triples a query may return.
-        #[arg(long, default_value_t = 1_000_000)]
-        max_results: usize,
-        /// Largest request body, in bytes.
-        #[arg(long, default_value_t = 16 * 1024 * 1024)]
-        max_body: usize,
-        /// Let queries see only the store's default graph as their default graph instead of the
-        /// union of all graphs (for the W3C test suites).
-        #[arg(long)]
-        no_union_default_graph: bool,
-        #[command(flatten)]
-        model: matching::ModelArgs,
-    },
+    Serve(ServeArgs),
     /// Match a text (a job title, a skill, a national classification entry) to ESCO concepts.
     Match(matching::MatchArgs),
     /// Search labels and codes (autocomplete with --suggest), through the label index kept
@@ -172,7 +176,7 @@ impl Command {
     /// The model flags of a command that matches.
     fn model_args(&self) -> Option<&matching::ModelArgs> {
         match self {
-            Self::Serve { model, .. } => Some(model),
+            Self::Serve(args) => Some(&args.model),
             Self::Match(args) => Some(&args.model),
             Self::Eval(args) => Some(&args.model),
             Self::EvalTrec(args) => Some(&args.model),
@@ -273,11 +277,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .model_args()
         .and_then(|m| m.adapter.clone())
         .unwrap_or_default();
-    crate::config::Settings {
-        data_dir: crate::config::data_dir(cli.data.as_deref()),
+    let settings = crate::config::Settings {
+        data_dir: cli
+            .data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_DATA_DIR)),
         adapter,
+    };
+    if !settings.install() {
+        bail!("the settings were read before the command line could set them");
     }
-    .install();
     match cli.command {
         Command::Load {
             store,
@@ -395,11 +404,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command } => curation::run_user(command),
         Command::Map { command } => curation::run_map(command),
         Command::Search(args) => search::run(args),
-        Command::Eval(args) => matching::run_eval(args),
-        Command::EvalTrec(args) => matching::run_eval_trec(args),
+        Command::Eval(args) => matching::run_eval(&args),
+        Command::EvalTrec(args) => matching::run_eval_trec(&args),
         Command::Index {
             command: IndexCommand::Build(args),
-        } => matching::run_index_build(args),
+        } => matching::run_index_build(&args),
         Command::Dump { store, file } => {
             let started = Instant::now();
             let store = store::open_read_only(&store.store)?;
@@ -425,42 +434,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Serve {
-            store,
-            bind,
-            base_uri,
-            admin_token,
-            query_timeout,
-            max_results,
-            max_body,
-            no_union_default_graph,
-            model,
-        } => {
-            if !store.store.join("CURRENT").is_file() {
-                let dir = crate::config::settings().data_dir.clone();
-                eprintln!(
-                    "no store at {}: loading the shipped data from {} first",
-                    store.store.display(),
-                    dir.display()
-                );
-                let plan = load::plan(&[dir], &LoadOptions::default())?;
-                run_load(&store.store, plan, false)?;
-            }
-            let config = crate::http::Config {
-                base_uri,
-                admin_token,
-                query_timeout: Duration::from_secs_f64(query_timeout),
-                max_results,
-                max_body,
-                union_default_graph: !no_union_default_graph,
-                model: model.choice(),
-                layout: Some(store.layout()),
-            };
-            // An explicit --model must be usable before the server starts.
-            config.model.resolve()?;
-            serve(&store.store, &bind, config)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Serve(args) => run_serve(args),
         Command::Stats { store } => {
             let store = store::open_read_only(&store.store)?;
             print!("{}", stats::collect(&store, true)?);
@@ -469,11 +443,41 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Runs `serve`: loads the shipped data when there is no store yet, checks an explicit
+/// `--model`, then serves.
+fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = args.store;
+    if !store.store.join("CURRENT").is_file() {
+        let dir = crate::config::settings().data_dir.clone();
+        eprintln!(
+            "no store at {}: loading the shipped data from {} first",
+            store.store.display(),
+            dir.display()
+        );
+        let plan = load::plan(&[dir], &LoadOptions::default())?;
+        run_load(&store.store, plan, false)?;
+    }
+    let config = crate::http::Config {
+        base_uri: args.base_uri,
+        admin_token: args.admin_token,
+        query_timeout: Duration::from_secs_f64(args.query_timeout),
+        max_results: args.max_results,
+        max_body: args.max_body,
+        union_default_graph: !args.no_union_default_graph,
+        model: args.model.choice(),
+        layout: Some(store.layout()),
+    };
+    // An explicit --model must be usable before the server starts.
+    config.model.resolve()?;
+    serve(&store.store, &args.bind, config)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn serve(path: &Path, bind: &str, config: crate::http::Config) -> anyhow::Result<()> {
     let store = store::open(path)?;
     // Once open: what the open recovered from the write-ahead log is in table files by now,
     // so an unchanged store has the fingerprint of its last run.
-    let version = crate::store::StoreVersion::of_dir(path);
+    let version = store::StoreVersion::of_dir(path);
     let updates = config.admin_token.is_some();
     let state = actix_web::web::Data::new(crate::http::AppState::new(store, config, version));
     match state.labels() {

@@ -54,11 +54,11 @@ pub fn relation(text: &str) -> Result<MatchKind, String> {
     }
 }
 
-/// A share strictly between 0 and 1.
+/// A share from 0 up to (not including) 1.
 pub fn share(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(s) if s > 0.0 && s < 1.0 => Ok(s),
-        _ => Err(format!("{text:?} is not a share between 0 and 1")),
+        Ok(s) if (0.0..1.0).contains(&s) => Ok(s),
+        _ => Err(format!("{text:?} is not a share from 0 up to 1")),
     }
 }
 
@@ -82,6 +82,7 @@ mod tests {
         assert!(language("not a tag").is_err());
         assert_eq!(relation("skos:exactMatch"), Ok(MatchKind::Exact));
         assert!(relation("sibling").is_err());
-        assert!(share("0.1").is_ok() && share("1").is_err() && share("0").is_err());
+        assert!(share("0.1").is_ok() && share("0").is_ok());
+        assert!(share("1").is_err() && share("-0.1").is_err());
     }
 }

@@ -136,7 +136,6 @@ pub fn convert(
     let esco_scheme = NamedNode::new_unchecked(format!("{}concept-scheme/occupations", mint::ESCO));
     let graph = NamedNode::new_unchecked(mint::crosswalk(id));
     sink.set_graph(graph.clone());
-    let start = sink.written();
 
     let mut report = CrosswalkReport {
         id: id.to_owned(),
@@ -257,6 +256,20 @@ pub fn convert(
     } else {
         (&scheme, &esco_scheme)
     };
+    linkset(cw, id, &graph, (subjects, objects), &report, sink)?;
+    Ok(report)
+}
+
+/// The crosswalk's `void:Linkset` description: title, author, version, date, source file, the
+/// schemes it links, its size and one subset per relation.
+fn linkset(
+    cw: &CrosswalkTable,
+    id: &str,
+    graph: &NamedNode,
+    (subjects, objects): (&NamedNode, &NamedNode),
+    report: &CrosswalkReport,
+    sink: &mut QuadSink<'_>,
+) -> Result<(), LoadError> {
     sink.add(graph.clone(), rdf::TYPE, void::LINKSET)?;
     sink.add(
         graph.clone(),
@@ -327,8 +340,7 @@ pub fn convert(
             Literal::new_simple_literal(text),
         )?;
     }
-    let _ = sink.written() - start;
-    Ok(report)
+    Ok(())
 }
 
 pub(crate) fn is_iso_date(value: &str) -> bool {

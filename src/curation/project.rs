@@ -191,134 +191,12 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
         )));
     }
     let mut quads: Vec<Quad> = Vec::new();
-    let lang = new.language.clone().unwrap_or_default();
     let scheme = match &new.source {
-        Source::Scheme(s) => {
-            let s = NamedNode::new(s)
-                .map_err(|e| CurationError::Input(format!("source scheme {s:?}: {e}")))?;
-            if store
-                .quads_for_pattern(None, Some(skos::IN_SCHEME), Some(s.as_ref().into()), None)
-                .next()
-                .is_none()
-            {
-                return Err(CurationError::Input(format!(
-                    "no concept of the store is in scheme <{s}>"
-                )));
-            }
-            s
-        }
-        Source::Csv(bytes) => {
-            let rows = read_csv(bytes)?;
-            let scheme = NamedNode::new_unchecked(mint::classification(&new.id));
-            if store.contains_named_graph(&scheme)? {
-                return Err(CurationError::Exists(format!(
-                    "a classification {:?} exists already; choose another project ID",
-                    new.id
-                )));
-            }
-            let g = GraphNameRef::NamedNode(scheme.as_ref());
-            let add = |q: &mut Vec<Quad>, s: &NamedNode, p: NamedNodeRef<'_>, o: Term| {
-                q.push(Quad::new(s.clone(), p, o, g));
-            };
-            let text_of = |t: &str| -> Term {
-                if lang.is_empty() {
-                    Literal::new_simple_literal(t).into()
-                } else {
-                    Literal::new_language_tagged_literal_unchecked(t, &lang).into()
-                }
-            };
-            add(&mut quads, &scheme, rdf::TYPE, skos::CONCEPT_SCHEME.into());
-            add(
-                &mut quads,
-                &scheme,
-                skos::PREF_LABEL,
-                text_of(new.title.trim()),
-            );
-            if !lang.is_empty() {
-                add(
-                    &mut quads,
-                    &scheme,
-                    dcterms::LANGUAGE,
-                    Literal::new_simple_literal(&lang).into(),
-                );
-            }
-            for (id, title, description) in &rows {
-                let c = NamedNode::new_unchecked(mint::foreign_concept(&new.id, id));
-                add(&mut quads, &c, rdf::TYPE, skos::CONCEPT.into());
-                add(&mut quads, &c, skos::IN_SCHEME, scheme.clone().into());
-                add(
-                    &mut quads,
-                    &c,
-                    skos::NOTATION,
-                    Literal::new_simple_literal(id).into(),
-                );
-                add(&mut quads, &c, skos::PREF_LABEL, text_of(title));
-                if !description.is_empty() {
-                    add(&mut quads, &c, skos::DEFINITION, text_of(description));
-                }
-            }
-            scheme
-        }
-        Source::Skos(bytes, format) => {
-            let graph_iri = NamedNode::new_unchecked(mint::classification(&new.id));
-            if store.contains_named_graph(&graph_iri)? {
-                return Err(CurationError::Exists(format!(
-                    "a classification {:?} exists already; choose another project ID",
-                    new.id
-                )));
-            }
-            let g = GraphNameRef::NamedNode(graph_iri.as_ref());
-            let mut triples = Vec::new();
-            for t in RdfParser::from_format(*format)
-                .without_named_graphs()
-                .for_slice(bytes)
-            {
-                triples.push(t.map_err(|e| CurationError::Input(format!("the SKOS file: {e}")))?);
-            }
-            let schemes: Vec<NamedNode> = triples
-                .iter()
-                .filter(|q| {
-                    q.predicate.as_ref() == rdf::TYPE
-                        && q.object == Term::from(skos::CONCEPT_SCHEME.into_owned())
-                })
-                .filter_map(|q| match &q.subject {
-                    NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
-                    NamedOrBlankNode::BlankNode(_) => None,
-                })
-                .collect();
-            let [found] = schemes.as_slice() else {
-                return Err(CurationError::Input(format!(
-                    "the SKOS file must declare one skos:ConceptScheme (it declares {})",
-                    schemes.len()
-                )));
-            };
-            if crate::crosswalk::is_esco_uri(found.as_str()) {
-                return Err(CurationError::Input(format!(
-                    "<{found}> is in ESCO's URI space: a source scheme must be another classification's"
-                )));
-            }
-            // Only what the file says about its scheme and the scheme's concepts.
-            let members: std::collections::HashSet<NamedOrBlankNode> = triples
-                .iter()
-                .filter(|q| {
-                    q.predicate.as_ref() == skos::IN_SCHEME && q.object == Term::from(found.clone())
-                })
-                .map(|q| q.subject.clone())
-                .collect();
-            if members.is_empty() {
-                return Err(CurationError::Input(format!(
-                    "no concept of the SKOS file is in scheme <{found}>"
-                )));
-            }
-            let scheme_node = NamedOrBlankNode::from(found.clone());
-            for q in triples {
-                if q.subject == scheme_node || members.contains(&q.subject) {
-                    quads.push(Quad::new(q.subject, q.predicate, q.object, g));
-                }
-            }
-            found.clone()
-        }
+        Source::Scheme(s) => existing_scheme(store, s)?,
+        Source::Csv(bytes) => csv_scheme(store, new, bytes, &mut quads)?,
+        Source::Skos(bytes, format) => skos_scheme(store, new, bytes, *format, &mut quads)?,
     };
+    let lang = new.language.clone().unwrap_or_default();
     let now = crate::util::utc_datetime(SystemTime::now());
     let creator = NamedNode::new_unchecked(mint::curator(&new.creator));
     let pg = GraphNameRef::NamedNode(graph.as_ref());
@@ -411,6 +289,146 @@ pub fn create(store: &Store, new: &NewProject) -> Result<Project, CurationError>
     }
     tx.commit()?;
     load(store, &new.id)
+}
+
+/// A scheme already in the store, as a project's source.
+fn existing_scheme(store: &Store, s: &str) -> Result<NamedNode, CurationError> {
+    let s =
+        NamedNode::new(s).map_err(|e| CurationError::Input(format!("source scheme {s:?}: {e}")))?;
+    if store
+        .quads_for_pattern(None, Some(skos::IN_SCHEME), Some(s.as_ref().into()), None)
+        .next()
+        .is_none()
+    {
+        return Err(CurationError::Input(format!(
+            "no concept of the store is in scheme <{s}>"
+        )));
+    }
+    Ok(s)
+}
+
+/// The source concepts of a CSV, as a new scheme of the project's own (its quads added to
+/// `quads`).
+fn csv_scheme(
+    store: &Store,
+    new: &NewProject,
+    bytes: &[u8],
+    quads: &mut Vec<Quad>,
+) -> Result<NamedNode, CurationError> {
+    let lang = new.language.clone().unwrap_or_default();
+    let rows = read_csv(bytes)?;
+    let scheme = NamedNode::new_unchecked(mint::classification(&new.id));
+    if store.contains_named_graph(&scheme)? {
+        return Err(CurationError::Exists(format!(
+            "a classification {:?} exists already; choose another project ID",
+            new.id
+        )));
+    }
+    let g = GraphNameRef::NamedNode(scheme.as_ref());
+    let add = |q: &mut Vec<Quad>, s: &NamedNode, p: NamedNodeRef<'_>, o: Term| {
+        q.push(Quad::new(s.clone(), p, o, g));
+    };
+    let text_of = |t: &str| -> Term {
+        if lang.is_empty() {
+            Literal::new_simple_literal(t).into()
+        } else {
+            Literal::new_language_tagged_literal_unchecked(t, &lang).into()
+        }
+    };
+    add(quads, &scheme, rdf::TYPE, skos::CONCEPT_SCHEME.into());
+    add(quads, &scheme, skos::PREF_LABEL, text_of(new.title.trim()));
+    if !lang.is_empty() {
+        add(
+            quads,
+            &scheme,
+            dcterms::LANGUAGE,
+            Literal::new_simple_literal(&lang).into(),
+        );
+    }
+    for (id, title, description) in &rows {
+        let c = NamedNode::new_unchecked(mint::foreign_concept(&new.id, id));
+        add(quads, &c, rdf::TYPE, skos::CONCEPT.into());
+        add(quads, &c, skos::IN_SCHEME, scheme.clone().into());
+        add(
+            quads,
+            &c,
+            skos::NOTATION,
+            Literal::new_simple_literal(id).into(),
+        );
+        add(quads, &c, skos::PREF_LABEL, text_of(title));
+        if !description.is_empty() {
+            add(quads, &c, skos::DEFINITION, text_of(description));
+        }
+    }
+    Ok(scheme)
+}
+
+/// The one scheme of a SKOS file and its concepts (what the file says of them added to
+/// `quads`).
+fn skos_scheme(
+    store: &Store,
+    new: &NewProject,
+    bytes: &[u8],
+    format: RdfFormat,
+    quads: &mut Vec<Quad>,
+) -> Result<NamedNode, CurationError> {
+    let graph_iri = NamedNode::new_unchecked(mint::classification(&new.id));
+    if store.contains_named_graph(&graph_iri)? {
+        return Err(CurationError::Exists(format!(
+            "a classification {:?} exists already; choose another project ID",
+            new.id
+        )));
+    }
+    let g = GraphNameRef::NamedNode(graph_iri.as_ref());
+    let mut triples = Vec::new();
+    for t in RdfParser::from_format(format)
+        .without_named_graphs()
+        .for_slice(bytes)
+    {
+        triples.push(t.map_err(|e| CurationError::Input(format!("the SKOS file: {e}")))?);
+    }
+    let schemes: Vec<NamedNode> = triples
+        .iter()
+        .filter(|q| {
+            q.predicate.as_ref() == rdf::TYPE
+                && q.object == Term::from(skos::CONCEPT_SCHEME.into_owned())
+        })
+        .filter_map(|q| match &q.subject {
+            NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
+            NamedOrBlankNode::BlankNode(_) => None,
+        })
+        .collect();
+    let [found] = schemes.as_slice() else {
+        return Err(CurationError::Input(format!(
+            "the SKOS file must declare one skos:ConceptScheme (it declares {})",
+            schemes.len()
+        )));
+    };
+    if crate::crosswalk::is_esco_uri(found.as_str()) {
+        return Err(CurationError::Input(format!(
+            "<{found}> is in ESCO's URI space: a source scheme must be another classification's"
+        )));
+    }
+    // Only what the file says about its scheme and the scheme's concepts.
+    let members: std::collections::HashSet<NamedOrBlankNode> = triples
+        .iter()
+        .filter(|q| {
+            q.predicate.as_ref() == skos::IN_SCHEME && q.object == Term::from(found.clone())
+        })
+        .map(|q| q.subject.clone())
+        .collect();
+    if members.is_empty() {
+        return Err(CurationError::Input(format!(
+            "no concept of the SKOS file is in scheme <{found}>"
+        )));
+    }
+    let scheme_node = NamedOrBlankNode::from(found.clone());
+    for q in triples {
+        if q.subject == scheme_node || members.contains(&q.subject) {
+            quads.push(Quad::new(q.subject, q.predicate, q.object, g));
+        }
+    }
+    Ok(found.clone())
 }
 
 /// The project `id`.

@@ -1,6 +1,6 @@
 //! The workflow's rules as a pure function: from an item, a curator and an action to the item's
 //! next state and what it settles, or why the action is refused. Nothing here reads or writes
-//! the store; [`super::write`] turns a transition into triples.
+//! the store; the write-back (`curation::write`) turns a transition into triples.
 
 use super::users::{Role, User};
 use super::workflow::{parse_relation, Action, Choice, DecisionView, ItemView};

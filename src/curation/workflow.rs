@@ -297,7 +297,7 @@ fn check_concept(store: &Store, project: &Project, choice: &Choice) -> Result<()
 }
 
 /// Runs an action on item `key` as `user`: the workflow's rules ([`transition`]), the chosen
-/// concept against the project's target, then the write ([`super::write::apply`]): the
+/// concept against the project's target, then the write-back (`curation::write`): the
 /// decision (and, when it settles a match, the mapping and its record) in one transaction,
 /// committed before this returns. Nothing is written when a check fails.
 pub fn act(

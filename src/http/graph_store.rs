@@ -273,7 +273,7 @@ async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         match &graph {
             GraphName::NamedNode(n) => st.store.remove_named_graph(n)?,
             GraphName::BlankNode(_) | GraphName::DefaultGraph => {
-                st.store.clear_graph(GraphNameRef::DefaultGraph)?
+                st.store.clear_graph(GraphNameRef::DefaultGraph)?;
             }
         }
         st.version.bump();

@@ -16,7 +16,7 @@ mod reconcile;
 mod search;
 mod sparql;
 
-pub use error::{ApiError, Code, ErrorCode, Style};
+pub use error::{ApiError, Code, ErrorCode, ErrorType, Style};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -54,14 +54,21 @@ pub struct Config {
     pub layout: Option<StoreLayout>,
 }
 
+/// The time limit of a query unless told.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most rows or triples a query may return unless told.
+pub const DEFAULT_MAX_RESULTS: usize = 1_000_000;
+/// The largest request body unless told, in bytes.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+
 impl Default for Config {
     fn default() -> Self {
         Self {
             base_uri: crate::vocab::mint::ESCO.to_owned(),
             admin_token: None,
-            query_timeout: Duration::from_secs(30),
-            max_results: 1_000_000,
-            max_body: 16 * 1024 * 1024,
+            query_timeout: DEFAULT_QUERY_TIMEOUT,
+            max_results: DEFAULT_MAX_RESULTS,
+            max_body: DEFAULT_MAX_BODY,
             union_default_graph: true,
             model: crate::matching::setup::ModelChoice::Default,
             layout: None,
@@ -109,7 +116,7 @@ pub struct AppState {
 struct PageCache {
     etag: String,
     bytes: usize,
-    pages: HashMap<String, actix_web::web::Bytes>,
+    pages: HashMap<String, web::Bytes>,
 }
 
 const PAGE_CACHE_BYTES: usize = 256 * 1024 * 1024;
@@ -144,7 +151,7 @@ impl AppState {
     }
 
     /// A page made for the current store version.
-    pub fn page(&self, key: &str) -> Option<actix_web::web::Bytes> {
+    pub fn page(&self, key: &str) -> Option<web::Bytes> {
         let etag = self.version.etag();
         let cache = self.pages.lock().ok()?;
         (cache.etag == etag)
@@ -153,8 +160,8 @@ impl AppState {
     }
 
     /// Keeps a page made for the current store version; returns it shared.
-    pub fn keep_page(&self, key: String, body: Vec<u8>) -> actix_web::web::Bytes {
-        let body = actix_web::web::Bytes::from(body);
+    pub fn keep_page(&self, key: String, body: Vec<u8>) -> web::Bytes {
+        let body = web::Bytes::from(body);
         let etag = self.version.etag();
         if let Ok(mut cache) = self.pages.lock() {
             if cache.etag != etag || cache.bytes + body.len() > PAGE_CACHE_BYTES {

@@ -172,7 +172,7 @@ fn property_text(v: &Value) -> Option<String> {
     }
 }
 
-fn ask(key: &str, q: Query, state: &AppState) -> Result<Ask, ApiError> {
+fn ask(key: &str, q: &Query, state: &AppState) -> Result<Ask, ApiError> {
     let mut classes = Vec::new();
     let types: Vec<String> = match &q.kind {
         None | Some(Value::Null) => Vec::new(),
@@ -340,7 +340,7 @@ async fn reconcile_batch(
     for (key, value) in batch {
         let q: Query = serde_json::from_value(value)
             .map_err(|e| super::bad(format!("query {key} is not a reconciliation query: {e}")))?;
-        asks.push((key.clone(), ask(&key, q, &state)?));
+        asks.push((key.clone(), ask(&key, &q, &state)?));
     }
     let st = state.clone();
     let body = blocking(move || {

@@ -115,11 +115,11 @@ fn by_score(a: &(u32, Candidate), b: &(u32, Candidate)) -> std::cmp::Ordering {
 impl Matcher {
     /// A lexical matcher over `forms`.
     pub fn lexical(forms: Forms) -> Self {
-        Self::on(std::sync::Arc::new(Base::new(forms)))
+        Self::on(Arc::new(Base::new(forms)))
     }
 
     /// A lexical matcher over the forms and index of `base`.
-    pub fn on(base: std::sync::Arc<Base>) -> Self {
+    pub fn on(base: Arc<Base>) -> Self {
         Self {
             base,
             semantic: None,
@@ -139,7 +139,7 @@ impl Matcher {
     }
 
     /// The model re-scores the short list of the fast stage.
-    pub fn with_short_list(mut self, short_list: std::sync::Arc<shortlist::ShortList>) -> Self {
+    pub fn with_short_list(mut self, short_list: Arc<shortlist::ShortList>) -> Self {
         self.short_list = Some(short_list);
         self
     }

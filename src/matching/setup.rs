@@ -300,7 +300,7 @@ pub fn staged(
             crate::embed::FAST_MODEL_DIR
         ))
     })?;
-    let (matcher, mut report) = self::matcher(
+    let (matcher, mut report) = matcher(
         store,
         stamp,
         index,

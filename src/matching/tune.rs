@@ -154,6 +154,78 @@ fn unit(t: &Tensor) -> candle_core::Result<Tensor> {
     t.broadcast_div(&t.sqr()?.sum_keepdim(1)?.sqrt()?)
 }
 
+/// Trains the map `I + Δ` on `x` (one row per text): batches of anchor and positive pairs,
+/// half of them title pairs when there are any, the rest label pairs drawn by bucket (siblings
+/// as each other's negatives); symmetric InfoNCE. Returns the map and each step's loss.
+fn train(
+    x: &Tensor,
+    title_pairs: &[(usize, Vec<usize>)],
+    buckets: &[Vec<&Vec<usize>>],
+    options: &TuneOptions,
+) -> Result<(Tensor, Vec<f64>), MatchError> {
+    let dims = x.dim(1)?;
+    let dev = Device::Cpu;
+    let eye = Tensor::eye(dims, DType::F32, &dev)?;
+    let delta = Var::zeros((dims, dims), DType::F32, &dev)?;
+    let mut optimizer = AdamW::new(
+        vec![delta.clone()],
+        ParamsAdamW {
+            lr: options.learning_rate,
+            weight_decay: 0.01,
+            ..ParamsAdamW::default()
+        },
+    )?;
+    let mut rng = XorShift(options.seed | 1);
+    let mut losses = Vec::with_capacity(options.steps);
+    // With crosswalks, half of each batch is label pairs, half title pairs.
+    let label_groups = if title_pairs.is_empty() {
+        GROUPS_PER_BATCH
+    } else {
+        GROUPS_PER_BATCH / 2
+    };
+    let title_draws = (GROUPS_PER_BATCH - label_groups) * CONCEPTS_PER_GROUP;
+    for _ in 0..options.steps {
+        let (mut anchors, mut positives) = (Vec::new(), Vec::new());
+        for _ in 0..title_draws {
+            let (title, labels) = &title_pairs[rng.below(title_pairs.len())];
+            anchors.push(*title as u32);
+            positives.push(labels[rng.below(labels.len())] as u32);
+        }
+        for _ in 0..label_groups {
+            let bucket = &buckets[rng.below(buckets.len())];
+            let start = rng.below(bucket.len());
+            for j in 0..bucket.len().min(CONCEPTS_PER_GROUP) {
+                let g = bucket[(start + j) % bucket.len()];
+                let a = rng.below(g.len());
+                let mut p = rng.below(g.len() - 1);
+                if p >= a {
+                    p += 1;
+                }
+                anchors.push(g[a] as u32);
+                positives.push(g[p] as u32);
+            }
+        }
+        let m = anchors.len();
+        let w = (&eye + delta.as_tensor())?;
+        let a = unit(
+            &x.index_select(&Tensor::from_vec(anchors, m, &dev)?, 0)?
+                .matmul(&w)?,
+        )?;
+        let p = unit(
+            &x.index_select(&Tensor::from_vec(positives, m, &dev)?, 0)?
+                .matmul(&w)?,
+        )?;
+        let logits = (a.matmul(&p.t()?)? / options.temperature)?;
+        let target = Tensor::arange(0u32, m as u32, &dev)?;
+        let loss = ((candle_nn::loss::cross_entropy(&logits, &target)?
+            + candle_nn::loss::cross_entropy(&logits.t()?, &target)?)?
+            / 2.0)?;
+        optimizer.backward_step(&loss)?;
+        losses.push(f64::from(loss.to_scalar::<f32>()?));
+    }
+    Ok(((&eye + delta.as_tensor())?, losses))
+}
+
 /// Trains an adapter for `encoder` on the labels in `forms`; `progress` is told (done, total)
 /// while embedding.
 pub fn tune(
@@ -286,65 +358,7 @@ pub fn tune(
     }
 
     let train_started = Instant::now();
-    let eye = Tensor::eye(dims, DType::F32, &dev)?;
-    let delta = Var::zeros((dims, dims), DType::F32, &dev)?;
-    let mut optimizer = AdamW::new(
-        vec![delta.clone()],
-        ParamsAdamW {
-            lr: options.learning_rate,
-            weight_decay: 0.01,
-            ..ParamsAdamW::default()
-        },
-    )?;
-    let mut rng = XorShift(options.seed | 1);
-    let mut losses = Vec::with_capacity(options.steps);
-    // With crosswalks, half of each batch is label pairs, half title pairs.
-    let label_groups = if title_pairs.is_empty() {
-        GROUPS_PER_BATCH
-    } else {
-        GROUPS_PER_BATCH / 2
-    };
-    let title_draws = (GROUPS_PER_BATCH - label_groups) * CONCEPTS_PER_GROUP;
-    for _ in 0..options.steps {
-        let (mut anchors, mut positives) = (Vec::new(), Vec::new());
-        for _ in 0..title_draws {
-            let (title, labels) = &title_pairs[rng.below(title_pairs.len())];
-            anchors.push(*title as u32);
-            positives.push(labels[rng.below(labels.len())] as u32);
-        }
-        for _ in 0..label_groups {
-            let bucket = &buckets[rng.below(buckets.len())];
-            let start = rng.below(bucket.len());
-            for j in 0..bucket.len().min(CONCEPTS_PER_GROUP) {
-                let g = bucket[(start + j) % bucket.len()];
-                let a = rng.below(g.len());
-                let mut p = rng.below(g.len() - 1);
-                if p >= a {
-                    p += 1;
-                }
-                anchors.push(g[a] as u32);
-                positives.push(g[p] as u32);
-            }
-        }
-        let m = anchors.len();
-        let w = (&eye + delta.as_tensor())?;
-        let a = unit(
-            &x.index_select(&Tensor::from_vec(anchors, m, &dev)?, 0)?
-                .matmul(&w)?,
-        )?;
-        let p = unit(
-            &x.index_select(&Tensor::from_vec(positives, m, &dev)?, 0)?
-                .matmul(&w)?,
-        )?;
-        let logits = (a.matmul(&p.t()?)? / options.temperature)?;
-        let target = Tensor::arange(0u32, m as u32, &dev)?;
-        let loss = ((candle_nn::loss::cross_entropy(&logits, &target)?
-            + candle_nn::loss::cross_entropy(&logits.t()?, &target)?)?
-            / 2.0)?;
-        optimizer.backward_step(&loss)?;
-        losses.push(f64::from(loss.to_scalar::<f32>()?));
-    }
-    let w = (&eye + delta.as_tensor())?;
+    let (w, losses) = train(&x, &title_pairs, &buckets, options)?;
     let weight: Vec<f32> = w.flatten_all()?.to_vec1()?;
     let train_seconds = train_started.elapsed().as_secs_f64();
 

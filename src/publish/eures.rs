@@ -34,7 +34,7 @@ fn inverse(kind: MatchKind) -> MatchKind {
 pub(super) fn write(
     store: &Store,
     cw: &Crosswalk,
-    maps: Vec<Mapping>,
+    maps: &[Mapping],
     version: &str,
     out: &mut impl Write,
 ) -> Result<(), ExportError> {
@@ -115,7 +115,7 @@ pub(super) fn write(
         &lang,
     )?;
     let mut rows = Vec::with_capacity(maps.len());
-    for m in &maps {
+    for m in maps {
         // ESCO is classification 1: a mapping stated from the other side is turned round.
         let (esco, foreign, kind) = if crate::crosswalk::is_esco_uri(&m.subject) {
             (&m.subject, &m.object, m.kind.kind())

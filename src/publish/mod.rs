@@ -196,8 +196,8 @@ pub fn write(
 ) -> Result<(), ExportError> {
     match format {
         Format::Skos => skos::write_graph(store, cw, out),
-        Format::Sssom => sssom::write(store, cw, mappings(store, cw)?, &cw.version, out),
-        Format::Eures => eures::write(store, cw, mappings(store, cw)?, &cw.version, out),
+        Format::Sssom => sssom::write(store, cw, &mappings(store, cw)?, &cw.version, out),
+        Format::Eures => eures::write(store, cw, &mappings(store, cw)?, &cw.version, out),
     }
 }
 
@@ -217,8 +217,8 @@ pub fn write_version(
     };
     let label = version.to_string();
     match format {
-        Format::Sssom => sssom::write(store, cw, maps, &label, out)?,
-        Format::Eures => eures::write(store, cw, maps, &label, out)?,
+        Format::Sssom => sssom::write(store, cw, &maps, &label, out)?,
+        Format::Eures => eures::write(store, cw, &maps, &label, out)?,
         Format::Skos => skos::write_mappings(&maps, out)?,
     }
     Ok(true)

@@ -29,7 +29,7 @@ fn yaml(text: &str) -> String {
 pub(super) fn write(
     store: &Store,
     cw: &Crosswalk,
-    maps: Vec<Mapping>,
+    maps: &[Mapping],
     version: &str,
     out: &mut impl Write,
 ) -> Result<(), ExportError> {
@@ -91,7 +91,7 @@ pub(super) fn write(
         )?;
     }
     writeln!(out)?;
-    for m in &maps {
+    for m in maps {
         write!(
             out,
             "{}\t{}\tskos:{}\t{}\t{}\tsemapv:ManualMappingCuration",

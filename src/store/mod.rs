@@ -213,7 +213,7 @@ impl LoadLock {
                 .open(&lock)
             {
                 Ok(mut file) => {
-                    io::Write::write_all(&mut file, std::process::id().to_string().as_bytes())
+                    Write::write_all(&mut file, std::process::id().to_string().as_bytes())
                         .map_err(io)?;
                     return Ok(Self(lock));
                 }
