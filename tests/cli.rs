@@ -415,17 +415,20 @@ fn crosswalks_are_listed_and_exported_and_an_export_imports_back_the_same() {
         "xml",
         &id,
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("unknown format"));
+    // A bad flag value is a usage error, naming the formats there are.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid value 'xml' for '--format")
+            && stderr(&out).contains("sssom, eures, skos"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn match_with_the_static_model_and_staged_flag_errors() {
     let (_tmp, store) = loaded();
-    let fast = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(esco_ld::embed::FAST_MODEL_DIR)
-        .display()
-        .to_string();
+    let fast = crate::common::static_model().display().to_string();
     // The static model alone: method fast, the developer first.
     let out = esco_ld(&[
         "match",
@@ -491,10 +494,11 @@ fn match_with_the_static_model_and_staged_flag_errors() {
         .unwrap_or_else(|| panic!("no group: {table}"));
     assert!(group[8].contains("/esco/occupation/"), "{table}");
     assert!(rows.iter().any(|r| r[4] == group[8]), "{table}");
+    // A flag a command does nothing with is refused as a usage error.
     let out = esco_ld(&["index", "build", "--store", &store, "--staged"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("--staged applies to"),
+        stderr(&out).contains("unexpected argument '--staged'"),
         "{}",
         stderr(&out)
     );
@@ -529,9 +533,10 @@ fn match_in_one_label_language_and_eval_on_reachable_rows() {
         "fr_FR!",
         "nurse",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("--esco-language \"fr_FR!\" is not a language tag"),
+        stderr(&out).contains("\"fr_FR!\" is not a language tag")
+            && stderr(&out).contains("--esco-language"),
         "{}",
         stderr(&out)
     );
@@ -591,4 +596,37 @@ fn match_in_one_label_language_and_eval_on_reachable_rows() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn every_bad_flag_value_is_a_usage_error_naming_its_flag() {
+    // Each fails before anything runs (no store is needed): exit 2 with clap's message.
+    for (args, flag) in [
+        (vec!["serve", "--query-timeout", "0"], "--query-timeout"),
+        (vec!["serve", "--base-uri", "http://x/esco"], "--base-uri"),
+        (vec!["serve", "--admin-token", "short"], "--admin-token"),
+        (vec!["serve", "--staged"], "--staged"),
+        (vec!["query", "--timeout", "0", "ASK {}"], "--timeout"),
+        (vec!["match", "-k", "0", "nurse"], "--k"),
+        (
+            vec!["match", "--language", "not a tag", "nurse"],
+            "--language",
+        ),
+        (vec!["match", "--target", "planets", "nurse"], "--target"),
+        (vec!["search", "--type", "planet", "nurse"], "--type"),
+        (
+            vec!["eval", "--crosswalk", "x.csv", "--relations", "sibling"],
+            "--relations",
+        ),
+        (
+            vec!["model", "tune", "--out", "x", "--holdout", "1"],
+            "--holdout",
+        ),
+        (vec!["map", "export", "--format", "pdf", "p"], "--format"),
+        (vec!["map", "suggest", "--staged", "p"], "--staged"),
+    ] {
+        let out = esco_ld(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(flag), "{args:?}: {}", stderr(&out));
+    }
 }

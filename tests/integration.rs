@@ -1,6 +1,7 @@
 //! The single integration-test binary (one binary links once; see each module for its area).
 
 mod adapter;
+mod bodies;
 mod cli;
 mod common;
 mod curation;
@@ -9,6 +10,7 @@ mod http;
 mod knowledge_graph;
 mod matching;
 mod model;
+mod queries;
 mod reconcile;
 mod regression;
 mod search;

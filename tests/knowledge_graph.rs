@@ -360,8 +360,8 @@ fn one_load_at_a_time() {
 #[test]
 fn describing_with_the_label_table_equals_describing_from_the_indexes() {
     use esco_ld::describe::{describe, Labels};
-    let (_dir, path) = common::fixture_store();
-    let store = esco_ld::store::open(&path).unwrap();
+    let (_dir, path) = fixture_store();
+    let store = store::open(&path).unwrap();
     let labels = Labels::read(&store).unwrap();
     assert!(!labels.is_empty());
     let mut compared = 0;

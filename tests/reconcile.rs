@@ -2,12 +2,9 @@
 //! specification's own JSON schemas (tests/fixtures/reconciliation-0.2, copied verbatim).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::test as atest;
-use esco_ld::http::build_app;
 use serde_json::{json, Value};
 
-use crate::common::{app_state, fixture, lexical_config};
-use crate::search::get_json;
+use crate::common::{fixture, TestApp};
 
 const DEVELOPER: &str =
     "http://data.europa.eu/esco/occupation/f2b15a0e-e65a-438a-affb-29b9d50b77d1";
@@ -58,9 +55,8 @@ fn the_validator_rejects_what_the_schemas_forbid() {
 
 #[actix_web::test]
 async fn the_manifest_follows_the_schema() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
-    let (status, manifest) = get_json!(&app, "/reconcile");
+    let app = TestApp::lexical();
+    let (status, manifest) = app.get_json("/reconcile").await;
     assert_eq!(status, StatusCode::OK);
     validate("manifest.json", &manifest);
     assert_eq!(manifest["identifierSpace"], "http://data.europa.eu/esco/");
@@ -76,8 +72,7 @@ async fn the_manifest_follows_the_schema() {
 
 #[actix_web::test]
 async fn batches_by_post_and_get_find_and_match() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
+    let app = TestApp::lexical();
     let queries = json!({
         "q0": {"query": "Software Developer", "type": "Occupation", "limit": 3, "type_strict": "should"},
         "q1": {"query": "specialist nurse", "type": ["Occupation"],
@@ -88,17 +83,16 @@ async fn batches_by_post_and_get_find_and_match() {
     let form = form_urlencoded::Serializer::new(String::new())
         .append_pair("queries", &queries.to_string())
         .finish();
-    let resp = atest::call_service(
-        &app,
-        atest::TestRequest::post()
-            .uri("/reconcile")
-            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-            .set_payload(form.clone())
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = serde_json::from_slice(&atest::read_body(resp).await).unwrap();
+    let reply = app
+        .post(
+            "/reconcile",
+            None,
+            "application/x-www-form-urlencoded",
+            form.clone(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&reply.body).unwrap();
     validate("reconciliation-result-batch.json", &body);
     let q0 = body["q0"]["result"].as_array().unwrap();
     assert!(!q0.is_empty() && q0.len() <= 3);
@@ -115,15 +109,14 @@ async fn batches_by_post_and_get_find_and_match() {
     assert!(q2.iter().all(|c| c["match"] == false));
     assert!(q2.iter().any(|c| c["id"] == DEVELOPER), "{q2:?}");
     // The same by GET.
-    let (status, by_get) = get_json!(&app, &format!("/reconcile?{form}"));
+    let (status, by_get) = app.get_json(&format!("/reconcile?{form}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(by_get, body);
 }
 
 #[actix_web::test]
 async fn the_isco_property_lowers_candidates_outside_the_group() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
+    let app = TestApp::lexical();
     let ask = |isco: &str| {
         json!({"q0": {"query": "software developer", "type": "Occupation", "limit": 10,
                       "properties": [{"pid": "isco", "v": isco}]}})
@@ -139,19 +132,21 @@ async fn the_isco_property_lowers_candidates_outside_the_group() {
     };
     let enc =
         |v: &Value| form_urlencoded::byte_serialize(v.to_string().as_bytes()).collect::<String>();
-    let (_, inside) = get_json!(&app, &format!("/reconcile?queries={}", enc(&ask("2512"))));
-    let (_, outside) = get_json!(&app, &format!("/reconcile?queries={}", enc(&ask("2221"))));
+    let (_, inside) = app
+        .get_json(&format!("/reconcile?queries={}", enc(&ask("2512"))))
+        .await;
+    let (_, outside) = app
+        .get_json(&format!("/reconcile?queries={}", enc(&ask("2221"))))
+        .await;
     assert!(score(&inside) > score(&outside), "{inside} {outside}");
 }
 
 #[actix_web::test]
 async fn suggest_preview_flyout_and_view() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
-    let (status, entities) = get_json!(
-        &app,
-        "/reconcile/suggest/entity?prefix=software%20dev&type=Occupation"
-    );
+    let app = TestApp::lexical();
+    let (status, entities) = app
+        .get_json("/reconcile/suggest/entity?prefix=software%20dev&type=Occupation")
+        .await;
     assert_eq!(status, StatusCode::OK);
     validate("suggest-entities-response.json", &entities);
     assert!(
@@ -162,66 +157,49 @@ async fn suggest_preview_flyout_and_view() {
             .any(|e| e["id"] == DEVELOPER),
         "{entities}"
     );
-    let (_, types) = get_json!(&app, "/reconcile/suggest/type?prefix=occ");
+    let (_, types) = app.get_json("/reconcile/suggest/type?prefix=occ").await;
     validate("suggest-types-response.json", &types);
     assert_eq!(types["result"][0]["id"], "Occupation");
-    let (_, properties) = get_json!(&app, "/reconcile/suggest/property?prefix=isc");
+    let (_, properties) = app.get_json("/reconcile/suggest/property?prefix=isc").await;
     validate("suggest-properties-response.json", &properties);
     assert_eq!(properties["result"][0]["id"], "isco");
-    let (status, flyout) = get_json!(&app, &format!("/reconcile/flyout/entity?id={DEVELOPER}"));
+    let (status, flyout) = app
+        .get_json(&format!("/reconcile/flyout/entity?id={DEVELOPER}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(flyout["html"]
         .as_str()
         .unwrap()
         .contains("software developer"));
-    let resp = atest::call_service(
-        &app,
-        atest::TestRequest::get()
-            .uri(&format!("/reconcile/preview?id={DEVELOPER}"))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers().get(header::ETAG).is_some());
-    let html = String::from_utf8(atest::read_body(resp).await.to_vec()).unwrap();
+    let reply = app.get(&format!("/reconcile/preview?id={DEVELOPER}")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header(header::ETAG).is_some());
+    let html = reply.text();
     assert!(
         html.contains("software developer") && html.contains("2512"),
         "{html}"
     );
-    let resp = atest::call_service(
-        &app,
-        atest::TestRequest::get()
-            .uri(&format!("/reconcile/view?id={DEVELOPER}"))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let reply = app.get(&format!("/reconcile/view?id={DEVELOPER}")).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        resp.headers().get(header::LOCATION).unwrap(),
+        reply.header(header::LOCATION).unwrap(),
         "/esco/occupation/f2b15a0e-e65a-438a-affb-29b9d50b77d1"
     );
     // JSONP for old clients; a callback that is not an identifier is refused.
-    let resp = atest::call_service(
-        &app,
-        atest::TestRequest::get()
-            .uri("/reconcile?callback=jQuery_123")
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body = String::from_utf8(atest::read_body(resp).await.to_vec()).unwrap();
+    let reply = app.get("/reconcile?callback=jQuery_123").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.text();
     assert!(
         body.starts_with("jQuery_123({") && body.ends_with(");"),
         "{body}"
     );
-    let (status, _) = get_json!(&app, "/reconcile?callback=alert(1)");
+    let (status, _) = app.get_json("/reconcile?callback=alert(1)").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[actix_web::test]
 async fn bad_requests_are_refused_with_reasons() {
-    let (_tmp, data) = app_state(lexical_config(None));
-    let app = atest::init_service(build_app(data)).await;
+    let app = TestApp::lexical();
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     for (queries, needle) in [
         ("not json", "queries must be a JSON object"),
@@ -249,7 +227,9 @@ async fn bad_requests_are_refused_with_reasons() {
             "no labels in language",
         ),
     ] {
-        let (status, body) = get_json!(&app, &format!("/reconcile?queries={}", enc(queries)));
+        let (status, body) = app
+            .get_json(&format!("/reconcile?queries={}", enc(queries)))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{queries}: {body}");
         assert!(
             body["message"].as_str().unwrap().contains(needle),
@@ -268,17 +248,9 @@ async fn bad_requests_are_refused_with_reasons() {
             StatusCode::NOT_FOUND,
         ),
     ] {
-        let (got, body) = get_json!(&app, uri);
+        let (got, body) = app.get_json(uri).await;
         assert_eq!(got, status, "{uri}: {body}");
     }
-    let resp = atest::call_service(
-        &app,
-        atest::TestRequest::post()
-            .uri("/reconcile")
-            .insert_header((header::CONTENT_TYPE, "application/json"))
-            .set_payload("{}")
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let reply = app.post("/reconcile", None, "application/json", "{}").await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }

@@ -121,7 +121,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>";
 /// Every quad of a store as sorted N-Quads lines.
 pub fn quads(store: &Store) -> BTreeSet<String> {
     let mut out = Vec::new();
-    esco_ld::store::write_dataset(store, RdfFormat::NQuads, &mut out).unwrap();
+    store::write_dataset(store, RdfFormat::NQuads, &mut out).unwrap();
     String::from_utf8(out)
         .unwrap()
         .lines()
@@ -151,26 +151,6 @@ pub fn distinct(values: Vec<String>) -> HashSet<String> {
     values.into_iter().filter(|v| !v.is_empty()).collect()
 }
 
-/// Service state over a fresh copy of the fixture store (the folder lives as long as the
-/// returned guard); matching stays lexical unless `config` names a model.
-pub fn app_state(
-    config: esco_ld::http::Config,
-) -> (
-    tempfile::TempDir,
-    actix_web::web::Data<esco_ld::http::AppState>,
-) {
-    let (tmp, dir) = fixture_store();
-    let store = esco_ld::store::open(&dir).unwrap();
-    (
-        tmp,
-        actix_web::web::Data::new(esco_ld::http::AppState::new(
-            store,
-            config,
-            esco_ld::store::StoreVersion::new(42, std::time::SystemTime::UNIX_EPOCH),
-        )),
-    )
-}
-
 /// A configuration without an embedding model (lexical matching), admin token `token`.
 pub fn lexical_config(token: Option<&str>) -> esco_ld::http::Config {
     esco_ld::http::Config {
@@ -178,6 +158,37 @@ pub fn lexical_config(token: Option<&str>) -> esco_ld::http::Config {
         model: esco_ld::matching::setup::ModelChoice::None,
         ..esco_ld::http::Config::default()
     }
+}
+
+/// The static model shipped in `data/models/m2v-me5-tiny`: always there, so tests that use
+/// only it run everywhere.
+pub fn static_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::FAST_MODEL_DIR)
+}
+
+/// The installed embedding model (multilingual-e5-small) the model tests need: the folder
+/// `ESCO_LD_MODEL` names, else `models/multilingual-e5-small` (where `esco-ld model install`
+/// puts it). Those tests are `#[ignore]`d; run with `--include-ignored`, they fail here when the
+/// model is missing rather than pass without having run.
+pub fn installed_model() -> PathBuf {
+    let dir = std::env::var_os("ESCO_LD_MODEL").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(esco_ld::embed::DEFAULT_MODEL_DIR),
+        PathBuf::from,
+    );
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "this test needs the model, and {} holds none: run `esco-ld model install` (or set ESCO_LD_MODEL)",
+        dir.display()
+    );
+    dir
+}
+
+/// `/sparql?query=...` for `query`, with `extra` parameters after it (`&format=csv`, ...).
+pub fn sparql_uri(query: &str, extra: &str) -> String {
+    let encoded: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("query", query)
+        .finish();
+    format!("/sparql?{encoded}{extra}")
 }
 
 /// Runs the `esco-ld` binary as a user would, with none of the developer's `ESCO_LD_*`
