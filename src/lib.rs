@@ -16,6 +16,7 @@ pub mod embed;
 pub mod esco;
 pub mod esco_api;
 pub mod http;
+pub mod lab;
 pub mod load;
 pub mod matching;
 pub mod publish;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use esco_ld::concept::Target;
 use esco_ld::embed::adapter::{Adapter, Manifest, TrainedOn, FORMAT};
 use esco_ld::embed::{Encoder, Kind};
+use esco_ld::lab::eval;
 use esco_ld::matching::dense::Dense;
-use esco_ld::matching::eval;
 use esco_ld::matching::{Input, Matcher, Semantic};
 use esco_ld::store::forms::Forms;
 

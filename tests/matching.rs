@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test::TestRequest;
 use esco_ld::concept::Class;
 use esco_ld::concept::Target;
-use esco_ld::matching::eval::{self, Options};
+use esco_ld::lab::eval::{self, Options};
 use esco_ld::matching::setup::{self, ModelChoice};
 use esco_ld::matching::{Input, Matcher};
 use esco_ld::store::forms::{FormKind, Forms};

@@ -12,8 +12,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::StoreArg;
 use crate::concept::Target;
 use crate::crosswalk::table::MatchKind;
+use crate::lab::{eval, trec};
 use crate::matching::setup::{self, ModelChoice};
-use crate::matching::{eval, trec, Input, Matcher};
+use crate::matching::{Input, Matcher};
 use crate::store;
 
 /// Which model to use.
@@ -396,12 +397,12 @@ pub struct TuneArgs {
 /// Runs `model tune`.
 pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
     let languages = args.languages.clone();
-    let mut options = crate::matching::tune::TuneOptions {
+    let mut options = crate::lab::tune::TuneOptions {
         languages,
         target: args.target.clone(),
         steps: args.steps,
         holdout: args.holdout,
-        ..crate::matching::tune::TuneOptions::default()
+        ..crate::lab::tune::TuneOptions::default()
     };
     // The crosswalks are read before anything heavy, so a bad file fails at once.
     let mut crosswalks = Vec::new();
@@ -441,16 +442,14 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
                 args.target
             );
         }
-        options
-            .crosswalks
-            .push(crate::matching::tune::CrosswalkPairs {
-                file: path
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                sha256,
-                language,
-                pairs,
-            });
+        options.crosswalks.push(crate::lab::tune::CrosswalkPairs {
+            file: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            sha256,
+            language,
+            pairs,
+        });
     }
     let (_, _, cache_path) = crate::matching::dense::paths(&index, &encoder, "all");
     let open = |path: &std::path::Path| {
@@ -464,7 +463,7 @@ pub fn run_tune(args: TuneArgs) -> anyhow::Result<ExitCode> {
         cache.take_from(&open(&short_list)?)?;
     }
     let cache = std::sync::Mutex::new(cache);
-    let (mut adapter, report) = crate::matching::tune::tune(
+    let (mut adapter, report) = crate::lab::tune::tune(
         &forms,
         &encoder,
         &cache,

@@ -48,7 +48,7 @@ pub struct TrainedOn {
     /// Its file name.
     pub file: String,
     /// Its fingerprint: sha256 of its sorted title → ESCO concept pairs (see
-    /// `matching::eval::fingerprint`), so a re-encoded or re-ordered copy is recognised.
+    /// `lab::eval::fingerprint`), so a re-encoded or re-ordered copy is recognised.
     pub sha256: String,
     /// The title → concept pairs taken from it.
     pub pairs: usize,

@@ -14,7 +14,6 @@
 
 mod base;
 pub mod dense;
-pub mod eval;
 pub mod language;
 pub mod lexical;
 mod matcher;
@@ -23,8 +22,6 @@ mod score;
 pub mod service;
 pub mod setup;
 pub mod shortlist;
-pub mod trec;
-pub mod tune;
 pub mod vectors;
 
 use std::path::PathBuf;

@@ -9,10 +9,10 @@ use std::time::Instant;
 use oxigraph::model::NamedNode;
 
 use super::eval::{Figures, Ranked, Report};
-use super::setup::ModelChoice;
-use super::{Input, MatchError, Matcher, Semantic};
 use crate::concept::Class;
 use crate::concept::Target;
+use crate::matching::setup::ModelChoice;
+use crate::matching::{Input, MatchError, Matcher, Semantic};
 use crate::store::forms::{Concept, Form, FormKind, Forms};
 
 /// A test collection.
@@ -133,8 +133,8 @@ impl Collection {
             fingerprint: 0,
         });
         if let Some(dir) = model.resolve()? {
-            let encoder = super::setup::load_encoder(&dir)?;
-            let (dense, _) = super::dense::Dense::open(
+            let encoder = crate::matching::setup::load_encoder(&dir)?;
+            let (dense, _) = crate::matching::dense::Dense::open(
                 work,
                 "trec",
                 matcher.forms(),

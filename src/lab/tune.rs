@@ -19,12 +19,12 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::Serialize;
 
-use super::dense::cached_vectors;
-use super::vectors::VectorCache;
-use super::MatchError;
 use crate::concept::Target;
 use crate::embed::adapter::{Adapter, Manifest, TrainedOn, FORMAT};
 use crate::embed::{Encoder, Kind};
+use crate::matching::dense::cached_vectors;
+use crate::matching::vectors::VectorCache;
+use crate::matching::MatchError;
 use crate::store::forms::{FormKind, Forms};
 
 /// What to tune on and how.
@@ -58,7 +58,7 @@ pub struct CrosswalkPairs {
     /// The language of its titles (the ESCO labels in it are the positives; English when the
     /// concept has none in it).
     pub language: String,
-    /// A title (as matched: see [`super::query::focus`]) and a concept index in the forms.
+    /// A title (as matched: see [`crate::matching::query::focus`]) and a concept index in the forms.
     pub pairs: Vec<(String, u32)>,
 }
 
@@ -146,7 +146,7 @@ const CONCEPTS_PER_GROUP: usize = 8;
 
 /// Whether concept `iri` is held out (a stable hash, so runs agree).
 fn held_out(iri: &str, share: f64) -> bool {
-    let h = super::vectors::key(&[iri]);
+    let h = crate::matching::vectors::key(&[iri]);
     (h % 10_000) as f64 / 10_000.0 < share
 }
 
@@ -321,7 +321,7 @@ pub fn tune(
         let mut m: Vec<&str> = texts
             .iter()
             .copied()
-            .filter(|t| !cache.contains(super::dense::text_key(Kind::Query, t)))
+            .filter(|t| !cache.contains(crate::matching::dense::text_key(Kind::Query, t)))
             .collect();
         m.sort_unstable();
         m.dedup();

@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{Input, MatchError, Matcher};
 use crate::concept::Target;
 use crate::crosswalk::table::{self as cw, MatchKind, Relation};
+use crate::matching::{Input, MatchError, Matcher};
 
 /// The cut-offs of the published table.
 pub const CUTOFFS: [usize; 7] = [1, 2, 3, 5, 10, 20, 30];
