@@ -1,19 +1,17 @@
 //! esco-ld: ESCO as linked data. The layers, each depending only on those below it (see
-//! `docs/architecture.md`): loading ([`load`], [`esco`], [`crosswalk`], [`table`]), the store and
-//! what every layer reads of it ([`store`], [`concept`], [`text`]), the indexes ([`search`],
-//! [`matching`], [`embed`]), review ([`curation`]), write-back and publication
-//! ([`publish`]), and serving ([`http`], [`cli`]).
+//! `docs/architecture.md`): the store and what every layer reads of it ([`store`], [`concept`],
+//! [`text`], [`vocab`]), loading sources into it ([`load`]), the indexes ([`search`],
+//! [`matching`], [`embed`]), review ([`curation`]), write-back and publication ([`publish`]),
+//! and serving ([`http`], [`cli`]).
 
 pub mod check;
 pub mod cli;
 pub mod concept;
 pub mod config;
 pub mod conneg;
-pub mod crosswalk;
 pub mod curation;
 pub mod describe;
 pub mod embed;
-pub mod esco;
 pub mod esco_api;
 pub mod http;
 pub mod lab;
@@ -24,11 +22,9 @@ pub mod queries;
 pub mod rdf;
 pub mod reconcile;
 pub mod search;
-pub mod sink;
 pub mod sparql;
 pub mod stats;
 pub mod store;
-pub mod table;
 pub mod text;
 pub mod util;
 pub mod vocab;

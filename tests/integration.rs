@@ -1,6 +1,7 @@
 //! The single integration-test binary (one binary links once; see each module for its area).
 
 mod adapter;
+mod architecture;
 mod bodies;
 mod cli;
 mod common;

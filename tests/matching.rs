@@ -302,7 +302,7 @@ fn evaluation_on_the_fixture_crosswalk() {
         &matcher,
         &queries,
         &Options {
-            relations: [esco_ld::crosswalk::table::MatchKind::Exact].into(),
+            relations: [esco_ld::load::crosswalk::table::MatchKind::Exact].into(),
             ..options
         },
         &|_, _| {},

@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::StoreArg;
 use crate::concept::Target;
-use crate::crosswalk::table::MatchKind;
 use crate::lab::{eval, trec};
+use crate::load::crosswalk::table::MatchKind;
 use crate::matching::setup::{self, ModelChoice};
 use crate::matching::{Input, Matcher};
 use crate::store;

@@ -537,7 +537,8 @@ fn read_query(arg: &str) -> anyhow::Result<String> {
 
 fn run_load(path: &Path, plan: load::Plan, json: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let report = store::load_into(path, plan)?;
+    let report =
+        load::load_into(path, plan).context("the load failed and the store was left as it was")?;
     let seconds = started.elapsed().as_secs_f64();
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

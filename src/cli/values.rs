@@ -1,7 +1,7 @@
 //! Value parsers for flags: a bad value is a usage error (exit code 2, clap's message naming
 //! the flag), never a run-time error.
 
-use crate::crosswalk::table::{parse_relation, MatchKind, Relation};
+use crate::load::crosswalk::table::{parse_relation, MatchKind, Relation};
 
 /// A positive, finite number of seconds.
 pub fn seconds(text: &str) -> Result<f64, String> {

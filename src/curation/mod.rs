@@ -9,9 +9,9 @@
 //! transaction as the decision that made them final. Curation writes are serialised by
 //! [`Curation`]; each is one store transaction, committed before the caller answers.
 
+pub mod item;
 pub mod project;
 pub mod queue;
-pub mod revisions;
 pub mod suggest;
 pub mod transition;
 pub mod users;

@@ -107,9 +107,9 @@ fn check_id(id: &str) -> Result<(), CurationError> {
 
 /// The source concepts of a CSV: `(id, title, description)` per row.
 pub fn read_csv(bytes: &[u8]) -> Result<Vec<(String, String, String)>, CurationError> {
-    let (text, _) = crate::table::decode(bytes, "source CSV")
+    let (text, _) = crate::load::table::decode(bytes, "source CSV")
         .map_err(|e| CurationError::Input(e.to_string()))?;
-    let delimiter = crate::table::sniff_delimiter(&text);
+    let delimiter = crate::load::table::sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -404,7 +404,7 @@ fn skos_scheme(
             schemes.len()
         )));
     };
-    if crate::crosswalk::is_esco_uri(found.as_str()) {
+    if crate::load::crosswalk::is_esco_uri(found.as_str()) {
         return Err(CurationError::Input(format!(
             "<{found}> is in ESCO's URI space: a source scheme must be another classification's"
         )));
@@ -604,11 +604,11 @@ pub fn status(store: &Store, project: &Project) -> Result<Status, CurationError>
         sources.saturating_sub(item_states.len());
     let cg = project.crosswalk_graph();
     let mut mappings = 0;
-    for kind in crate::crosswalk::MatchKind::ALL {
+    for kind in crate::load::crosswalk::MatchKind::ALL {
         mappings += store
             .quads_for_pattern(
                 None,
-                Some(crate::crosswalk::property(kind)),
+                Some(crate::load::crosswalk::property(kind)),
                 None,
                 Some(cg.as_ref().into()),
             )

@@ -2,8 +2,8 @@
 //! next state and what it settles, or why the action is refused. Nothing here reads or writes
 //! the store; the write-back (`curation::write`) turns a transition into triples.
 
+use super::item::{parse_relation, Action, Choice, DecisionView, ItemView};
 use super::users::{Role, User};
-use super::workflow::{parse_relation, Action, Choice, DecisionView, ItemView};
 use super::{CurationError, State};
 
 /// What an action does to an item.
@@ -160,8 +160,8 @@ pub fn transition(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crosswalk::MatchKind;
-    use crate::curation::workflow::CandidateView;
+    use crate::curation::item::CandidateView;
+    use crate::load::crosswalk::MatchKind;
 
     fn user(name: &str, roles: &[Role]) -> User {
         User {

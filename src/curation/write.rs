@@ -8,10 +8,10 @@ use std::time::SystemTime;
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use oxigraph::store::Store;
 
+use super::item::{item, Action, Choice, ItemView, Outcome};
 use super::project::Project;
 use super::transition::{Settlement, Transition};
 use super::users::User;
-use super::workflow::{item, Action, Choice, ItemView, Outcome};
 use super::{object, text, CurationError};
 use crate::vocab::{cur, dcterms, mint, owl, owl_axiom, prov, rdf, rdfs, semapv, sssom, void, xsd};
 
@@ -154,7 +154,7 @@ impl Write<'_> {
                     self.in_project(&d, cur::VERDICT, plain("match"));
                 }
                 self.in_project(&d, cur::CONCEPT, NamedNode::new_unchecked(concept).into());
-                let property = crate::crosswalk::property(*relation);
+                let property = crate::load::crosswalk::property(*relation);
                 self.in_project(&d, cur::RELATION, property.into());
             }
             Choice::NoMatch => {
@@ -218,14 +218,14 @@ impl Write<'_> {
         &mut self,
         settles: &Settlement,
         concept: &str,
-        relation: crate::crosswalk::MatchKind,
+        relation: crate::load::crosswalk::MatchKind,
         rev: u64,
         action: &Action,
         comment: &str,
     ) {
         let source = NamedNode::new_unchecked(&self.item.source);
         let target = NamedNode::new_unchecked(concept);
-        let property = crate::crosswalk::property(relation);
+        let property = crate::load::crosswalk::property(relation);
         let cg = GraphName::NamedNode(self.crosswalk.clone());
         self.add
             .push(Quad::new(source.clone(), property, target.clone(), cg));

@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::concept::Target;
-use crate::crosswalk::table::{self as cw, MatchKind, Relation};
+use crate::load::crosswalk::table::{self as cw, MatchKind, Relation};
 use crate::matching::{Input, MatchError, Matcher};
 
 /// The cut-offs of the published table.
@@ -31,7 +31,8 @@ pub struct Query {
 
 /// The queries of a crosswalk table, and the table's language.
 pub fn crosswalk_queries(path: &Path) -> Result<(Vec<Query>, String), MatchError> {
-    let tables = crate::table::read_tables(path).map_err(|e| MatchError::Input(e.to_string()))?;
+    let tables =
+        crate::load::table::read_tables(path).map_err(|e| MatchError::Input(e.to_string()))?;
     let table = tables.iter().find(|t| cw::is_crosswalk(t)).ok_or_else(|| {
         MatchError::Input(format!(
             "{} is not a crosswalk table (EURES mapping table or the ESCO–O*NET crosswalk)",

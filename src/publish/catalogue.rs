@@ -7,7 +7,7 @@ use oxigraph::model::{GraphNameRef, NamedOrBlankNode};
 use oxigraph::store::{StorageError, Store};
 
 use super::ExportError;
-use crate::crosswalk::MatchKind;
+use crate::load::crosswalk::MatchKind;
 use crate::store::read;
 use crate::vocab::{dcterms, mint, owl, rdf, void};
 
@@ -81,7 +81,7 @@ pub fn list(store: &Store) -> Result<Vec<Crosswalk>, StorageError> {
             let n = store
                 .quads_for_pattern(
                     None,
-                    Some(crate::crosswalk::property(kind)),
+                    Some(crate::load::crosswalk::property(kind)),
                     None,
                     Some(g.into()),
                 )

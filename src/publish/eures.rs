@@ -8,7 +8,7 @@ use oxigraph::store::Store;
 use oxigraph::model::{NamedNode, NamedNodeRef};
 
 use super::{foreign_language, labels, Crosswalk, ExportError, Mapping};
-use crate::crosswalk::MatchKind;
+use crate::load::crosswalk::MatchKind;
 use crate::store::read;
 use crate::vocab::{owl, skos};
 
@@ -41,7 +41,7 @@ pub(super) fn write(
     let lang = foreign_language(store, cw)?;
     let foreign_scheme = [&cw.subjects_target, &cw.objects_target]
         .into_iter()
-        .find(|s| !s.is_empty() && !crate::crosswalk::is_esco_uri(s))
+        .find(|s| !s.is_empty() && !crate::load::crosswalk::is_esco_uri(s))
         .cloned()
         .unwrap_or_default();
     let g = NamedNode::new_unchecked(cw.iri.clone());
@@ -117,7 +117,7 @@ pub(super) fn write(
     let mut rows = Vec::with_capacity(maps.len());
     for m in maps {
         // ESCO is classification 1: a mapping stated from the other side is turned round.
-        let (esco, foreign, kind) = if crate::crosswalk::is_esco_uri(&m.subject) {
+        let (esco, foreign, kind) = if crate::load::crosswalk::is_esco_uri(&m.subject) {
             (&m.subject, &m.object, m.kind.kind())
         } else {
             (&m.object, &m.subject, inverse(m.kind.kind()))

@@ -3,10 +3,11 @@
 //! SSSOM TSV (with its YAML metadata block, and each curated mapping's record) and the EURES
 //! mapping-table CSV (the preamble and columns of the tables ESCO publishes, ESCO as
 //! classification 1). Any revision of a curated crosswalk can be written again from the
-//! curation records ([`crate::curation::revisions`]).
+//! curation records ([`crate::publish::revisions`]).
 
 pub mod catalogue;
 mod eures;
+pub mod revisions;
 mod skos;
 mod sssom;
 
@@ -18,8 +19,7 @@ use oxigraph::store::{StorageError, Store};
 
 pub use catalogue::{find, list, Crosswalk};
 
-use crate::crosswalk::MatchKind;
-use crate::curation::revisions;
+use crate::load::crosswalk::MatchKind;
 use crate::store::read;
 use crate::vocab::{dcterms, mint, skos as skos_vocab};
 
@@ -113,7 +113,7 @@ pub fn mappings(store: &Store, cw: &Crosswalk) -> Result<Vec<Mapping>, StorageEr
     for kind in MatchKind::ALL {
         for q in store.quads_for_pattern(
             None,
-            Some(crate::crosswalk::property(kind)),
+            Some(crate::load::crosswalk::property(kind)),
             None,
             Some(g.as_ref().into()),
         ) {

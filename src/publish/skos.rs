@@ -30,7 +30,7 @@ pub(super) fn write_mappings(maps: &[Mapping], out: &mut impl Write) -> Result<(
         .map(|m| {
             Triple::new(
                 NamedNode::new_unchecked(&m.subject),
-                crate::crosswalk::property(m.kind.kind()),
+                crate::load::crosswalk::property(m.kind.kind()),
                 NamedNode::new_unchecked(&m.object),
             )
         })

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use oxigraph::store::Store;
 
+use super::revisions::{self, Record};
 use super::{foreign_language, labels, Crosswalk, ExportError, Mapping};
-use crate::curation::revisions::{self, Record};
 use crate::vocab::mint;
 
 /// A TSV field: tabs and line breaks would break the row.
@@ -67,7 +67,7 @@ pub(super) fn write(
         out,
         "# license: https://eur-lex.europa.eu/eli/dec/2011/833/oj"
     )?;
-    if crate::crosswalk::is_iso_date(&cw.issued) {
+    if crate::load::crosswalk::is_iso_date(&cw.issued) {
         writeln!(out, "# publication_date: {}", cw.issued)?;
     }
     if !cw.creator.is_empty() {

@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::store::{StorageError, Store};
 
-use crate::load::{self, LoadError, LoadReport, Plan};
 use crate::util;
 
 /// Errors of the store layer.
@@ -60,18 +59,9 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
-    /// The load failed; the store is as it was.
-    #[error("the load failed and the store was left as it was")]
-    Load(#[source] LoadError),
     /// A dump format that does not hold named graphs.
     #[error("{}: dumps are N-Quads (.nq) or TriG (.trig), optionally gzipped (.gz)", .0.display())]
     DumpFormat(PathBuf),
-}
-
-impl From<LoadError> for StoreError {
-    fn from(e: LoadError) -> Self {
-        Self::Load(e)
-    }
 }
 
 fn is_store(path: &Path) -> bool {
@@ -118,14 +108,23 @@ pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
     Store::open_read_only(path).map_err(storage(path))
 }
 
-/// Loads a plan into the store at `path`, all or nothing: the current content is copied
-/// (hard links) to a staging store beside it, the plan is applied and checked there, and only
-/// then does the staging store replace the current one. On any error the store is untouched.
-pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
+/// Replaces the content of the store at `path`, all or nothing: the current content is copied
+/// (hard links) to a staging store beside it, `fill` writes and checks there, and only then does
+/// the staging store replace the current one. On any error the store is untouched.
+pub fn replace<T, E: From<StoreError>>(
+    path: &Path,
+    fill: impl FnOnce(&Store) -> Result<T, E>,
+) -> Result<T, E> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
     let _lock = LoadLock::take(path)?;
     let exists = path.exists();
     if exists && !is_store(path) && !is_empty_dir(path) {
-        return Err(StoreError::NotAStore(path.to_path_buf()));
+        return Err(StoreError::NotAStore(path.to_path_buf()).into());
     }
     let layout = StoreLayout::new(path);
     let staging = layout.staging("staging");
@@ -145,9 +144,9 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
     };
     let result = (|| {
         let store = Store::open(&staging).map_err(storage(&staging))?;
-        let report = load::apply(&store, plan)?;
+        let report = fill(&store)?;
         settle(store, &staging)?;
-        Ok(report)
+        Ok::<T, E>(report)
     })();
     let report = match result {
         Ok(report) => report,
@@ -174,7 +173,8 @@ pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, StoreError> {
         return Err(StoreError::Io {
             path: path.to_path_buf(),
             source,
-        });
+        }
+        .into());
     }
     if exists {
         fs::remove_dir_all(&old).map_err(io(&old))?;

@@ -40,7 +40,7 @@ pub fn load(dir: &Path, sources: &[PathBuf], release: Option<&str>) -> Result<Lo
         },
     )
     .map_err(|e| esco_ld::util::error_chain(&e))?;
-    store::load_into(dir, plan).map_err(|e| esco_ld::util::error_chain(&e))
+    load::load_into(dir, plan).map_err(|e| esco_ld::util::error_chain(&e))
 }
 
 /// The fixture loaded once per test process through the real loader, kept open: every test's

@@ -1,6 +1,11 @@
 //! Loading sources into a store: what each source is, in which order it goes in, and the checks
 //! that the store holds what the sources said.
 
+pub mod crosswalk;
+pub mod esco;
+pub mod sink;
+pub mod table;
+
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{self, BufReader, Read};
@@ -12,12 +17,13 @@ use oxigraph::store::{LoaderError, StorageError, Store};
 use serde::Serialize;
 
 use crate::check::{self, IntegrityReport};
-use crate::crosswalk::{self, CrosswalkReport};
-use crate::esco::{self, LabelReport, ReleaseReport, ReleaseTables};
-use crate::sink::QuadSink;
 use crate::stats::{self, StoreStats};
-use crate::table::{read_tables, Table};
+use crate::store::{self, StoreError};
 use crate::vocab::{esco as esco_terms, mint, owl, rdf, skos};
+use crosswalk::CrosswalkReport;
+use esco::{LabelReport, ReleaseReport, ReleaseTables};
+use sink::QuadSink;
+use table::{read_tables, Table};
 
 /// Errors of loading: every message names the source, and the line and column where it can.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +117,9 @@ pub enum LoadError {
     /// A query of the checks failed.
     #[error("query: {0}")]
     Query(String),
+    /// The store could not be opened, staged or swapped.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Options of a load.
@@ -256,14 +265,17 @@ pub struct LoadReport {
 
 /// The model and vocabulary files, built into the binary.
 pub const ONTOLOGY: &[(&str, &str)] = &[
-    ("esco-model.ttl", include_str!("../ontology/esco-model.ttl")),
+    (
+        "esco-model.ttl",
+        include_str!("../../ontology/esco-model.ttl"),
+    ),
     (
         "esco-vocabularies.ttl",
-        include_str!("../ontology/esco-vocabularies.ttl"),
+        include_str!("../../ontology/esco-vocabularies.ttl"),
     ),
     (
         "esco-ld-curation.ttl",
-        include_str!("../ontology/esco-ld-curation.ttl"),
+        include_str!("../../ontology/esco-ld-curation.ttl"),
     ),
 ];
 
@@ -351,8 +363,13 @@ fn newest_release(store: &Store) -> Result<Option<NamedNode>, StorageError> {
     Ok(best.map(|(_, g)| g))
 }
 
-/// Loads a plan into a store (one that is not yet visible to anybody: see
-/// [`crate::store::load_into`]), then checks the result against the sources.
+/// Loads a plan into the store at `path`, all or nothing (see [`store::replace`]).
+pub fn load_into(path: &Path, plan: Plan) -> Result<LoadReport, LoadError> {
+    store::replace(path, |staging| apply(staging, plan))
+}
+
+/// Loads a plan into a store (one that is not yet visible to anybody: see [`load_into`]), then
+/// checks the result against the sources.
 pub fn apply(store: &Store, plan: Plan) -> Result<LoadReport, LoadError> {
     let started = std::time::Instant::now();
     let phase = |name: &str| {

@@ -4,7 +4,7 @@
 use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term};
 use oxigraph::store::{StorageError, Store};
 
-use crate::crosswalk::MatchKind;
+use crate::load::crosswalk::MatchKind;
 use crate::publish::{Crosswalk, KindOrd, Mapping};
 
 /// The mapping record of a curated mapping (SSSOM in RDF, in the crosswalk's graph).
@@ -68,7 +68,7 @@ pub fn records(store: &Store, cw: &Crosswalk) -> Result<Vec<(Mapping, Record)>, 
         let property = one(owl_axiom::ANNOTATED_PROPERTY)?;
         let Some(kind) = MatchKind::ALL
             .into_iter()
-            .find(|k| crate::crosswalk::property(*k).as_str() == property)
+            .find(|k| crate::load::crosswalk::property(*k).as_str() == property)
         else {
             continue;
         };

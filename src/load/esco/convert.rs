@@ -6,9 +6,9 @@ use oxigraph::model::{Literal, NamedNode};
 use serde::Serialize;
 
 use super::{FileKind, ReleaseTables, COLLECTIONS};
+use crate::load::sink::QuadSink;
+use crate::load::table::{Row, Table};
 use crate::load::LoadError;
-use crate::sink::QuadSink;
-use crate::table::{Row, Table};
 use crate::vocab::{dcterms, esco, isothes, mint, owl, rdf, skos, void, xsd};
 
 /// What the source tables of a release held, counted while converting them.

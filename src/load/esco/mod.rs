@@ -9,7 +9,7 @@ pub use labels::{convert_label_supplement, LabelReport};
 
 use std::path::Path;
 
-use crate::table::Table;
+use crate::load::table::Table;
 
 /// What an ESCO CSV file holds, told by its name (`occupations_en.csv`, `skillSkillRelations.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

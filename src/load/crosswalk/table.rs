@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::load::table::{sniff_delimiter, Columns, Table};
 use crate::load::LoadError;
-use crate::table::{sniff_delimiter, Columns, Table};
 
 /// A SKOS mapping relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -377,7 +377,7 @@ mod tests {
     use super::*;
 
     fn table(text: &str) -> Table {
-        let (text, encoding) = crate::table::decode(text.as_bytes(), "x.csv").unwrap();
+        let (text, encoding) = crate::load::table::decode(text.as_bytes(), "x.csv").unwrap();
         Table {
             origin: "x.csv".into(),
             file_name: "x.csv".into(),

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::table::{parse_relation, Classification, CrosswalkTable, Relation, Row, Side};
+use crate::load::table::Table;
 use crate::load::LoadError;
-use crate::table::Table;
 
 /// Whether the table is SSSOM TSV: a header with `subject_id`, `predicate_id`, `object_id`
 /// after the metadata lines.

@@ -25,9 +25,9 @@ use std::collections::{BTreeMap, HashSet};
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef};
 use serde::Serialize;
 
+use crate::load::sink::QuadSink;
+use crate::load::table::Table;
 use crate::load::LoadError;
-use crate::sink::QuadSink;
-use crate::table::Table;
 use crate::util::slugify;
 use crate::vocab::{dcterms, esco, foaf, mint, owl, rdf, skos, void, xsd};
 
@@ -382,7 +382,7 @@ pub fn convert_onet_occupations(table: &Table, sink: &mut QuadSink<'_>) -> Resul
     let Some(((_, header), rows)) = records.split_first() else {
         return Ok(0);
     };
-    let columns = crate::table::Columns::new(header);
+    let columns = crate::load::table::Columns::new(header);
     let mut n = 0;
     for (line, record) in rows {
         let row = table.row(&columns, *line, record.clone());

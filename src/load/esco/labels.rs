@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::convert::emit_labels;
 use super::{FileKind, ReleaseIndex, ReleaseTables};
+use crate::load::sink::QuadSink;
 use crate::load::LoadError;
-use crate::sink::QuadSink;
 use crate::vocab::{dcterms, esco, mint, owl, rdf};
 
 /// What a label supplement added and what it left out.
