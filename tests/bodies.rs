@@ -78,6 +78,22 @@ async fn json_error_bodies_one_per_kind() {
         "error_not_permitted",
         error_body(s, body, StatusCode::FORBIDDEN)
     );
+    for (content_type, payload) in [
+        ("application/json", "{\"id\": \"p\","),
+        ("text/plain", "{\"id\": 3}"),
+    ] {
+        let reply = app
+            .post("/api/projects", Some(ADMIN), content_type, payload)
+            .await;
+        let body = error_body(reply.status, reply.json(), StatusCode::BAD_REQUEST);
+        assert_eq!(body["code"], "invalid_body", "{content_type}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("unreadable JSON body")),
+            "{body}"
+        );
+    }
     let (s, v) = app.post_json("/api/projects", Some(ADMIN), &project).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (s, v) = app.post_empty("/api/projects/p/suggest", Some(ADMIN)).await;

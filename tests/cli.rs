@@ -624,6 +624,16 @@ fn every_bad_flag_value_is_a_usage_error_naming_its_flag() {
         ),
         (vec!["map", "export", "--format", "pdf", "p"], "--format"),
         (vec!["map", "suggest", "--staged", "p"], "--staged"),
+        (vec!["map", "create", "-k", "0", "p"], "-k"),
+        (
+            vec!["map", "create", "--language", "no tag", "p"],
+            "--language",
+        ),
+        (vec!["user", "add", "--role", "boss", "ana"], "--role"),
+        (
+            vec!["search", "--language", "no tag", "nurse"],
+            "--language",
+        ),
     ] {
         let out = esco_ld(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

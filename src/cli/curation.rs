@@ -21,9 +21,9 @@ pub enum UserCommand {
     Add {
         #[command(flatten)]
         store: StoreArg,
-        /// Roles: validator, reviewer, admin (repeat the flag for several).
-        #[arg(long = "role", required = true)]
-        roles: Vec<String>,
+        /// Roles: validator, reviewer, admin (repeat the flag, or separate them by commas).
+        #[arg(long = "role", required = true, value_delimiter = ',', value_parser = role)]
+        roles: Vec<Role>,
         /// Login name (lower-case letters, digits, '.', '_', '-').
         name: String,
     },
@@ -101,10 +101,10 @@ pub struct CreateArgs {
     #[arg(long, default_value = "occupations")]
     target: crate::concept::Target,
     /// The language of the source labels (detected per label when absent).
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::language)]
     language: Option<String>,
-    /// Candidates kept per source concept.
-    #[arg(short, default_value_t = 10)]
+    /// Candidates kept per source concept (1 to 100).
+    #[arg(short, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=crate::matching::MAX_K as u64))]
     k: usize,
     /// Recorded as the project's creator.
     #[arg(long, default_value = "admin")]
@@ -113,14 +113,14 @@ pub struct CreateArgs {
     id: String,
 }
 
+/// A role's name, as a flag value.
+fn role(name: &str) -> Result<Role, String> {
+    Role::parse(name).map_err(|e| e.to_string())
+}
+
 pub fn run_user(command: UserCommand) -> anyhow::Result<ExitCode> {
     match command {
         UserCommand::Add { store, roles, name } => {
-            let roles = roles
-                .iter()
-                .flat_map(|r| r.split(','))
-                .map(Role::parse)
-                .collect::<Result<Vec<_>, _>>()?;
             let file = store.layout().users();
             let token = users::add(&file, &name, &roles)?;
             eprintln!(

@@ -15,7 +15,7 @@ pub struct SearchArgs {
     #[command(flatten)]
     store: StoreArg,
     /// Only labels in this language (ISO 639-1).
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::language)]
     language: Option<String>,
     /// occupation, skill, isco-group (isco), skill-group or concept (any).
     #[arg(long = "type", default_value = "concept")]

@@ -398,6 +398,14 @@ pub fn build_app(
                         .into()
                 }),
         )
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_body)
+                .content_type_required(false)
+                .error_handler(|e, _| {
+                    ApiError::new(Code::InvalidBody, format!("unreadable JSON body: {e}")).into()
+                }),
+        )
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::new(
                 Code::InvalidParameter,
