@@ -292,6 +292,78 @@ fn older_labels_go_to_their_own_graph_for_existing_concepts_only() {
     ));
 }
 
+/// Skill labels of older releases (French and Spanish with alternative labels in ESCO's export
+/// shape, German and Dutch preferred labels alone) label the skills that still exist, each
+/// release in its own graph, and a French skill label then finds its skill.
+#[test]
+fn older_skill_labels_label_existing_skills_in_their_own_graphs() {
+    let (tmp, dir) = fixture_store();
+    let doc = "http://data.europa.eu/esco/skill/04dfd9fb-e0cf-40f6-96c6-9d2280c4347e";
+    let fr = tmp.path().join("esco-v1.0.x-skills");
+    let de = tmp.path().join("esco-v1.0.3-skills");
+    fs::create_dir(&fr).unwrap();
+    fs::create_dir(&de).unwrap();
+    fs::write(
+        fr.join("skills_fr.csv"),
+        format!(
+            "conceptType,conceptUri,skillType,reuseLevel,preferredLabel,altLabels,description\n\
+             KnowledgeSkillCompetence,{doc},skill/competence,cross-sector,fournir une documentation technique,\"communiquer la documentation technique\nfournir une documentation technique\",\n\
+             KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/gone,skill/competence,cross-sector,disparu,,\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        de.join("skills_de.csv"),
+        format!("conceptUri,preferredLabel\n{doc},technische Dokumentation bereitstellen\n"),
+    )
+    .unwrap();
+    let report = common::load(&dir, &[fr, de], None).unwrap();
+    assert!(report.releases.is_empty(), "skill tables alone are labels");
+    let by_version = |v: &str| {
+        report
+            .label_supplements
+            .iter()
+            .find(|l| l.version == v)
+            .unwrap_or_else(|| panic!("no supplement {v}"))
+    };
+    let (old_fr, old_de) = (by_version("1.0.x"), by_version("1.0.3"));
+    assert_eq!(
+        (
+            old_fr.concepts,
+            old_fr.obsolete_concepts,
+            old_fr.labels["fr"]
+        ),
+        (1, 1, 2),
+        "the preferred label again among the alternatives is not an alternative"
+    );
+    assert_eq!((old_de.concepts, old_de.labels["de"]), (1, 1));
+    let store = store::open_read_only(&dir).unwrap();
+    let g = |v: &str| format!("http://data.europa.eu/esco/graph/v{v}-labels");
+    assert!(ask(&store, &format!("ASK {{ GRAPH <{}> {{ <{doc}> skos:prefLabel \"fournir une documentation technique\"@fr ; skos:altLabel \"communiquer la documentation technique\"@fr }} }}", g("1.0.x"))));
+    assert!(ask(&store, &format!("ASK {{ GRAPH <{}> {{ <{doc}> skos:prefLabel \"technische Dokumentation bereitstellen\"@de }} }}", g("1.0.3"))));
+    assert!(ask(
+        &store,
+        &format!("ASK {{ <{}> esco:supplements <{G}> ; <http://www.w3.org/2002/07/owl#versionInfo> \"1.0.x\" }}", g("1.0.x"))
+    ));
+    assert!(!ask(
+        &store,
+        "ASK { <http://data.europa.eu/esco/skill/gone> ?p ?o }"
+    ));
+    let matcher = esco_ld::matching::Matcher::lexical(store::forms::Forms::read(&store).unwrap());
+    let found = matcher
+        .search(&esco_ld::matching::Input {
+            text: "communiquer la documentation technique".into(),
+            description: None,
+            language: None,
+            target: esco_ld::concept::Target::Skills,
+            k: 3,
+            label_language: None,
+        })
+        .unwrap();
+    assert_eq!(found.candidates[0].uri, doc);
+    assert_eq!(found.candidates[0].matched_language, "fr");
+}
+
 /// The shipped default data: ESCO's documented figures, every language, every crosswalk.
 #[test]
 fn shipped_data_loads_with_the_documented_figures() {
@@ -313,11 +385,33 @@ fn shipped_data_loads_with_the_documented_figures() {
         ("1.1.1", 3_007, 13_896, 619, 640, 123_855, 5_899)
     );
     assert_eq!(r.essential_occupation_skill_relations, 64_946);
+    let supplement = |v: &str| {
+        report
+            .label_supplements
+            .iter()
+            .find(|l| l.version == v)
+            .unwrap_or_else(|| panic!("no supplement {v}"))
+    };
     assert_eq!(
-        report.label_supplements[0].labels.len(),
+        supplement("1.0.8").labels.len(),
         24,
         "26 languages less en and fr"
     );
+    // ESCO's skill labels of older releases, for the skills of v1.1.1 (figures of
+    // data/README.md); French skills of v1.1.1's collections keep their v1.1.1 labels.
+    let (old, de_nl) = (supplement("1.0.x"), supplement("1.0.3"));
+    for (l, lang, skills) in [
+        (old, "fr", 13_379),
+        (old, "es", 13_379),
+        (de_nl, "de", 12_310),
+        (de_nl, "nl", 5_418),
+    ] {
+        let kept = l.already_labelled.get(lang).copied().unwrap_or(0);
+        assert_eq!(l.concepts_per_language[lang] + kept, skills, "{lang}");
+        assert!(l.labels[lang] >= l.concepts_per_language[lang], "{lang}");
+    }
+    assert_eq!(old.already_labelled.get("es"), None);
+    assert!(old.labels["es"] > 30_000, "Spanish alternative labels");
     assert_eq!(report.crosswalks.len(), 5);
     let onet = report
         .crosswalks

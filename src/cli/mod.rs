@@ -581,16 +581,28 @@ pub fn summary(report: &LoadReport) -> String {
         let _ = writeln!(s, "  labels: {}", labels.join(", "));
     }
     for l in &report.label_supplements {
-        let labels: Vec<String> = l.labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let labels: Vec<String> = l
+            .labels
+            .iter()
+            .map(|(lang, n)| {
+                let concepts = l.concepts_per_language.get(lang).copied().unwrap_or(0);
+                format!("{lang} {n} ({concepts} concepts)")
+            })
+            .collect();
+        let kept: Vec<String> = l
+            .already_labelled
+            .iter()
+            .map(|(lang, n)| format!("{lang} {n}"))
+            .collect();
         let _ = writeln!(
             s,
-            "labels of ESCO v{} for {} concepts of {} ({} languages; {} obsolete concepts and languages {} left out): {}",
+            "labels of ESCO v{} for {} concepts of {} ({} languages; {} obsolete concepts left out; concepts the newer release labels already: {}): {}",
             l.version,
             l.concepts,
             stats::short(&l.supplements),
             l.labels.len(),
             l.obsolete_concepts,
-            if l.languages_skipped.is_empty() { "none".into() } else { l.languages_skipped.join(" ") },
+            if kept.is_empty() { "none".into() } else { kept.join(", ") },
             labels.join(", ")
         );
     }

@@ -25,10 +25,15 @@ pub struct LabelReport {
     pub concepts: u64,
     /// Labels per language.
     pub labels: BTreeMap<String, u64>,
+    /// Concepts that received labels, per language.
+    pub concepts_per_language: BTreeMap<String, u64>,
     /// Concepts of the tables that the supplemented release does not have (left out).
     pub obsolete_concepts: u64,
-    /// Languages left out because the supplemented release has them.
+    /// Languages in which some concept already had labels of the supplemented release (those
+    /// concepts keep the newer labels alone in that language).
     pub languages_skipped: Vec<String>,
+    /// Per language, the concepts left out because the supplemented release labels them.
+    pub already_labelled: BTreeMap<String, u64>,
     /// Quads written.
     pub quads: u64,
 }
@@ -105,11 +110,16 @@ pub fn convert_label_supplement(
             }
             if present.contains(&(uri.to_owned(), lang.clone())) {
                 skipped.insert(lang.clone());
+                *report.already_labelled.entry(lang.clone()).or_default() += 1;
                 return Ok(());
             }
             let node = NamedNode::new(uri).map_err(|e| row.error("conceptUri", e))?;
             let n = emit_labels(sink, &node, row, lang, &['\n', '\r'])?;
             *report.labels.entry(lang.clone()).or_default() += n;
+            *report
+                .concepts_per_language
+                .entry(lang.clone())
+                .or_default() += 1;
             labelled.insert(uri.to_owned());
             Ok(())
         })?;

@@ -141,7 +141,8 @@ fn is_language(code: &str) -> bool {
 }
 
 /// The ESCO release a source path names (`esco-v1.1.1-classification-en-csv.zip` → `1.1.1`):
-/// the last `vX.Y.Z` or `X.Y.Z` token of the path.
+/// the last `vX.Y.Z` or `X.Y.Z` token of the path; `vX.Y.x` names a release whose patch level
+/// the source does not give (`esco-v1.0.x-skills` → `1.0.x`).
 pub fn release_of(path: &Path) -> Option<String> {
     let text = path.to_string_lossy();
     let mut found = None;
@@ -162,10 +163,22 @@ pub fn release_of(path: &Path) -> Option<String> {
                 }
                 i += 1;
             }
-            let ends_token = i == bytes.len() || !bytes[i].is_ascii_alphanumeric();
-            if dots == 2 && ends_token {
-                found = Some(text[start..i].to_owned());
+            // `v1.0.x`: a release whose patch level its source does not give.
+            let mut end = i;
+            if dots == 1
+                && bytes.get(i) == Some(&b'.')
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|b| b.eq_ignore_ascii_case(&b'x'))
+            {
+                dots = 2;
+                end = i + 2;
             }
+            let ends_token = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+            if dots == 2 && ends_token {
+                found = Some(text[start..end].to_ascii_lowercase());
+            }
+            i = end;
         } else {
             i += 1;
         }
@@ -183,13 +196,18 @@ pub struct ReleaseTables {
 }
 
 impl ReleaseTables {
-    /// A full release has its concept schemes or relations; a release with only label tables
-    /// (such as the 26-language occupation labels of v1.0.8) supplements another release.
+    /// A full release has its concept schemes or relations; a release with only concept tables
+    /// (such as the 26-language occupation labels of v1.0.8, or older skill labels) supplements
+    /// another release.
     pub fn is_full(&self) -> bool {
         self.tables.iter().any(|(k, _, _)| {
             matches!(
                 k,
-                FileKind::ConceptSchemes | FileKind::OccupationSkillRelations | FileKind::Skills
+                FileKind::ConceptSchemes
+                    | FileKind::OccupationSkillRelations
+                    | FileKind::SkillSkillRelations
+                    | FileKind::BroaderOccupations
+                    | FileKind::BroaderSkills
             )
         })
     }
@@ -259,6 +277,11 @@ mod tests {
             release_of(Path::new("/tmp/esco_1.2.0/")).as_deref(),
             Some("1.2.0")
         );
+        assert_eq!(
+            release_of(Path::new("data/esco-v1.0.x-skills/skills_fr.csv")).as_deref(),
+            Some("1.0.x")
+        );
+        assert_eq!(release_of(Path::new("esco-v1.0.xyz")), None);
         assert_eq!(release_of(Path::new("tests/fixtures/esco")), None);
         assert_eq!(release_of(Path::new("esco-v1.2-beta")), None);
     }
