@@ -13,6 +13,7 @@ pub mod curation;
 pub mod describe;
 pub mod embed;
 pub mod esco_api;
+pub mod extract;
 pub mod http;
 pub mod lab;
 pub mod load;

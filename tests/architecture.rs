@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("load", &["load"]),
     ("indexes", &["embed", "search"]),
     ("matching", &["matching"]),
-    ("domain services", &["reconcile", "esco_api"]),
+    ("domain services", &["reconcile", "esco_api", "extract"]),
     ("review", &["curation"]),
     ("write-back and publication", &["publish", "lab"]),
     ("serving", &["http"]),

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod curation;
 mod esco_api;
+mod extract;
 mod http;
 mod knowledge_graph;
 mod matching;

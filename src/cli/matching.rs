@@ -166,6 +166,16 @@ fn open_matcher(
     staged: &StagedArg,
     scope: &setup::Scope,
 ) -> anyhow::Result<Matcher> {
+    Ok(open_store_and_matcher(store, model, staged, scope)?.1)
+}
+
+/// The store, read-only, and a matcher over it.
+pub(super) fn open_store_and_matcher(
+    store: &StoreArg,
+    model: &ModelArgs,
+    staged: &StagedArg,
+    scope: &setup::Scope,
+) -> anyhow::Result<(oxigraph::store::Store, Matcher)> {
     // The store's version before it is opened: the forms' snapshot is used if taken then.
     let stamp = store::StoreVersion::of_dir(&store.store).index_tag();
     let st = store::open_read_only(&store.store)?;
@@ -186,7 +196,7 @@ fn open_matcher(
         eprintln!("no model loaded: matching lexically (run `esco-ld model install`)");
     }
     tracing::info!(?report, "matcher ready");
-    Ok(matcher)
+    Ok((st, matcher))
 }
 
 /// Runs `match`.

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one runner per command.
 
 mod curation;
+mod extract;
 mod matching;
 mod search;
 mod values;
@@ -145,6 +146,11 @@ pub enum Command {
     Eval(matching::EvalArgs),
     /// Evaluate the same ranking on a TREC-style test collection.
     EvalTrec(matching::EvalTrecArgs),
+    /// Extract ESCO skills and occupations from a job ad or a CV, in any EU language.
+    Extract(extract::ExtractArgs),
+    /// Evaluate skill extraction on job-ad sentences with hand-linked ESCO skills: MRR and
+    /// R-Precision at 1, 5 and 10, and precision and recall at a threshold.
+    EvalExtract(extract::EvalExtractArgs),
     /// The matcher's side-index.
     Index {
         #[command(subcommand)]
@@ -180,6 +186,8 @@ impl Command {
             Self::Match(args) => Some(&args.model),
             Self::Eval(args) => Some(&args.model),
             Self::EvalTrec(args) => Some(&args.model),
+            Self::Extract(args) => Some(&args.model),
+            Self::EvalExtract(args) => Some(&args.model),
             Self::Index {
                 command: IndexCommand::Build(args),
             } => Some(&args.model),
@@ -406,6 +414,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(args),
         Command::Eval(args) => matching::run_eval(&args),
         Command::EvalTrec(args) => matching::run_eval_trec(&args),
+        Command::Extract(args) => extract::run_extract(args),
+        Command::EvalExtract(args) => extract::run_eval_extract(&args),
         Command::Index {
             command: IndexCommand::Build(args),
         } => matching::run_index_build(&args),

@@ -165,6 +165,16 @@ impl ErrorCode for crate::matching::MatchError {
     }
 }
 
+impl ErrorCode for crate::extract::ExtractError {
+    fn error_code(&self) -> Code {
+        match self {
+            Self::Input(_) => Code::InvalidParameter,
+            Self::Match(e) => e.error_code(),
+            Self::Storage(_) => Code::Internal,
+        }
+    }
+}
+
 impl ErrorCode for crate::search::SearchError {
     fn error_code(&self) -> Code {
         match self {

@@ -116,24 +116,7 @@ async fn run(
                 "the matcher is being built; try again in a few seconds",
             )
         })?;
-        let status = service.status();
-        let note = match (matcher.method(), status.building, status.error) {
-            (Method::Lexical, Some((done, total)), _) => Some(format!(
-                "lexical matching while the dense index is built ({done} of {total} texts embedded)"
-            )),
-            (Method::Lexical, None, Some(e)) => Some(format!("lexical matching: {e}")),
-            (Method::Lexical, None, None) => {
-                Some("lexical matching: no model installed (esco-ld model install)".to_owned())
-            }
-            (Method::Fast | Method::Staged, Some((done, total)), _) => Some(format!(
-                "fast first stage (static embeddings over every label{}) while the model's index is built ({done} of {total} texts embedded)",
-                if matcher.method() == Method::Staged { ", the model on its short list" } else { "" }
-            )),
-            (_, Some((done, total)), _) => Some(format!(
-                "the dense index covers preferred labels while the other labels are embedded ({done} of {total} texts)"
-            )),
-            _ => None,
-        };
+        let note = note(&matcher, &service.status());
         let results = inputs
             .iter()
             .map(|i| matcher.search(i))
@@ -220,4 +203,30 @@ async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRespon
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))
+}
+
+/// A note on the matcher's state for the answer: lexical while the model side is missing or
+/// building, the first stage while the model's index is built.
+pub(super) fn note(
+    matcher: &crate::matching::Matcher,
+    status: &crate::matching::service::Status,
+) -> Option<String> {
+    match (matcher.method(), status.building, status.error.clone()) {
+
+        (Method::Lexical, Some((done, total)), _) => Some(format!(
+            "lexical matching while the dense index is built ({done} of {total} texts embedded)"
+        )),
+        (Method::Lexical, None, Some(e)) => Some(format!("lexical matching: {e}")),
+        (Method::Lexical, None, None) => {
+            Some("lexical matching: no model installed (esco-ld model install)".to_owned())
+        }
+        (Method::Fast | Method::Staged, Some((done, total)), _) => Some(format!(
+            "fast first stage (static embeddings over every label{}) while the model's index is built ({done} of {total} texts embedded)",
+            if matcher.method() == Method::Staged { ", the model on its short list" } else { "" }
+        )),
+        (_, Some((done, total)), _) => Some(format!(
+            "the dense index covers preferred labels while the other labels are embedded ({done} of {total} texts)"
+        )),
+        _ => None,
+    }
 }

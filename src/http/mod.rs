@@ -6,6 +6,7 @@ mod curate;
 mod dataset;
 mod error;
 mod esco_api;
+mod extract;
 mod extractors;
 mod graph_store;
 mod home;
@@ -424,6 +425,7 @@ pub fn build_app(
         .configure(home::configure)
         .configure(dataset::configure)
         .configure(matching::configure)
+        .configure(extract::configure)
         .configure(search::configure)
         .configure(esco_api::configure)
         .configure(reconcile::configure)
