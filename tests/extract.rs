@@ -389,3 +389,48 @@ fn extract_on_the_command_line_reads_standard_input() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 1"));
 }
+
+#[actix_web::test]
+async fn the_extract_page_marks_the_evidence_and_downloads_csv() {
+    let app = TestApp::lexical();
+    let reply = app.get("/extract").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply
+        .text()
+        .contains("<form method=\"post\" action=\"/extract\""));
+
+    let reply = app
+        .post_form("/extract", &[("text", AD_EN), ("format", "html")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = reply.text();
+    assert!(
+        html.contains("<mark title=\"hygiene in a health care setting\">Knowledge of hygiene in a health care setting</mark>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "href=\"/esco/skill/{}\"",
+        HYGIENE.rsplit('/').next().unwrap()
+    )));
+    // The offer section is shown, never marked.
+    assert!(html.contains("Project management training"));
+    assert!(!html.contains("\">Project management training"));
+
+    let reply = app
+        .post_form("/extract", &[("text", AD_EN), ("format", "csv")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let csv = reply.text();
+    assert!(
+        csv.starts_with("uri,label,score,skill_type,reuse_level,collections,relation,evidence\n")
+    );
+    assert!(csv.contains(HYGIENE));
+
+    let reply = app.post_form("/extract", &[("text", "  ")]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text().contains("`text` is required"));
+    let reply = app
+        .post_form("/extract", &[("text", AD_EN), ("format", "pdf")])
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}

@@ -41,7 +41,7 @@ pub fn page(title: &str, lang: &str, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>{title} – esco-ld</title><style>{STYLE}</style></head><body>\
 <header><a href=\"/\"><strong>esco-ld</strong></a><a href=\"/esco/concept-scheme/occupations\">Occupations</a>\
-<a href=\"/esco/concept-scheme/skills\">Skills</a><a href=\"/esco/concept-scheme/isco\">ISCO</a><a href=\"/sparql\">SPARQL</a>\
+<a href=\"/esco/concept-scheme/skills\">Skills</a><a href=\"/esco/concept-scheme/isco\">ISCO</a><a href=\"/sparql\">SPARQL</a><a href=\"/extract\">Extract skills</a>\
 <form method=\"get\" action=\"/search\" role=\"search\" style=\"display:inline\"><input type=\"search\" name=\"text\" list=\"esco-suggest\" placeholder=\"Search labels\" aria-label=\"Search labels\" autocomplete=\"off\">\
 <datalist id=\"esco-suggest\"></datalist> <button>Search</button></form></header>\
 <main>{body}</main><footer>{attribution}</footer><script>{SUGGEST}</script></body></html>\n",
