@@ -434,3 +434,156 @@ async fn the_extract_page_marks_the_evidence_and_downloads_csv() {
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
+
+fn ids_of(path: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn batch(store: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["extract", "--store", store.to_str().unwrap(), "--no-model"];
+    args.extend_from_slice(extra);
+    esco_ld(&args)
+}
+
+#[test]
+fn the_batch_skips_bad_rows_resumes_cuts_torn_lines_and_shards() {
+    let (tmp, dir) = common::fixture_store();
+    let ads = tmp.path().join("ads.jsonl");
+    let lines = [
+        serde_json::json!({"id": "a1", "title": "Specialist nurse", "text": AD_EN}).to_string(),
+        r#"{"id": "a2", "title": "No text"}"#.to_owned(),
+        serde_json::json!({"id": 3, "text": "Requirements:\n- Cloud technologies\n- Computer programming"}).to_string(),
+        "not json".to_owned(),
+        serde_json::json!({"id": "a5", "text": "Profil :\n- cope with stress", "language": "fr"}).to_string(),
+
+        serde_json::json!({"id": "a6", "text": "- Safe management of medicines"}).to_string(),
+    ];
+    std::fs::write(&ads, lines.join("\n") + "\n").unwrap();
+    let out = tmp.path().join("out.jsonl");
+    let whole = tmp.path().join("whole.json");
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let run = batch(
+        &dir,
+        &[
+            "--input",
+            &path(&ads),
+            "--output",
+            &path(&out),
+            "--summary",
+            &path(&whole),
+        ],
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(err.contains("line 2 (id a2): no text"), "{err}");
+    assert!(err.contains("line 4: not an ad object"), "{err}");
+    assert_eq!(ids_of(&out), ["3", "a1", "a5", "a6"]);
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(first["skills"].is_array() && first["occupations"].is_array());
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&whole).unwrap()).unwrap();
+    assert_eq!(summary["ads"], 4);
+    assert_eq!(summary["skills"][HYGIENE], 1);
+    assert!(!summary["cooccurrence"].as_object().unwrap().is_empty());
+
+    // A crash left a torn line: it is cut, and nothing is extracted twice.
+    let mut text = std::fs::read_to_string(&out).unwrap();
+    text.push_str("{\"id\":\"a9\",\"skills\":[{\"ur");
+    std::fs::write(&out, &text).unwrap();
+    let run = batch(&dir, &["--input", &path(&ads), "--output", &path(&out)]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(
+        err.contains("0 ads written") && err.contains("4 written before"),
+        "{err}"
+    );
+    assert_eq!(ids_of(&out), ["3", "a1", "a5", "a6"]);
+    assert!(std::fs::read_to_string(&out).unwrap().ends_with("}\n"));
+
+    // Two shards split the input; their summaries add up to the whole one's.
+    let mut shard_ids = Vec::new();
+    let mut summaries = Vec::new();
+    for i in 0..2 {
+        let o = tmp.path().join(format!("out-{i}.jsonl"));
+        let s = tmp.path().join(format!("summary-{i}.json"));
+        let run = batch(
+            &dir,
+            &[
+                "--input",
+                &path(&ads),
+                "--output",
+                &path(&o),
+                "--summary",
+                &path(&s),
+                "--shard",
+                &format!("{i}/2"),
+            ],
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        shard_ids.push(ids_of(&o));
+        summaries.push(path(&s));
+    }
+    // Rows 0, 2, 4 (a1, 3, a5) and rows 1, 3, 5 (a2 without text, the line that is no JSON, a6).
+    assert_eq!(shard_ids, [vec!["3", "a1", "a5"], vec!["a6"]]);
+    let merged = tmp.path().join("merged.json");
+    let mut args = vec!["extract", "--merge"];
+    args.extend(summaries.iter().map(String::as_str));
+    args.extend(["--summary", merged.to_str().unwrap()]);
+    let run = esco_ld(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let merged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&merged).unwrap()).unwrap();
+    let whole: serde_json::Value = serde_json::from_slice(&std::fs::read(&whole).unwrap()).unwrap();
+    for key in [
+        "ads",
+        "skills",
+        "occupations",
+        "cooccurrence",
+        "skill_mentions",
+    ] {
+        assert_eq!(merged[key], whole[key], "{key}");
+    }
+
+    // Input it cannot read: exit 1 with the reason.
+    let run = batch(&dir, &["--input", "ads.parquet", "--output", &path(&out)]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("Parquet"));
+    let run = batch(
+        &dir,
+        &[
+            "--input",
+            &path(&ads),
+            "--output",
+            &path(&out),
+            "--shard",
+            "2/2",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(2));
+}

@@ -52,8 +52,27 @@ pub struct ExtractArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+    /// Many ads: a JSONL or CSV file with `id`, `title`, `text` and optional `language`.
+    #[arg(long, value_hint = ValueHint::FilePath, requires = "output", conflicts_with_all = ["text", "merge"])]
+    input: Option<PathBuf>,
+    /// Where the batch writes one JSON line per ad (appended to: ids already there are skipped).
+    #[arg(long, value_hint = ValueHint::FilePath, requires = "input")]
+    output: Option<PathBuf>,
+    /// Also write the skill demand of the input (or the merged summaries) to this JSON file.
+    #[arg(long, value_hint = ValueHint::FilePath)]
+    summary: Option<PathBuf>,
+    /// Take every N-th ad from the I-th (I from 0): `--shard 2/8`.
+    #[arg(long, requires = "input")]
+    shard: Option<extract::batch::Shard>,
+    /// Worker threads of the batch (default: one per core).
+    #[arg(long, requires = "input", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    threads: Option<usize>,
+    /// Add up summaries of shards (files `--summary` wrote) into `--summary` or standard output.
+    #[arg(long, num_args = 1.., value_hint = ValueHint::FilePath, conflicts_with = "text")]
+    merge: Vec<PathBuf>,
     /// The ad or CV; `-` reads it from standard input.
-    text: String,
+    #[arg(required_unless_present_any = ["input", "merge"])]
+    text: Option<String>,
 }
 
 /// `esco-ld eval-extract`.
@@ -94,16 +113,43 @@ fn scope(esco_language: Option<String>) -> Scope {
     }
 }
 
-/// Runs `extract`.
+/// Runs `extract`: one text, a batch, or a merge of summaries.
 pub fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
-    let text = if args.text == "-" {
+    if !args.merge.is_empty() {
+        return super::extract_batch::merge(&args.merge, args.summary.as_deref());
+    }
+    if let (Some(input), Some(output)) = (&args.input, &args.output) {
+        let batch = super::extract_batch::Batch {
+            input,
+            output,
+            summary: args.summary.as_deref(),
+            shard: args.shard.unwrap_or(extract::batch::Shard::ALL),
+            threads: args.threads,
+        };
+        let (store, matcher) = open_store_and_matcher(
+            &args.store,
+            &args.model,
+            &args.staged,
+            &scope(args.esco_language.clone()),
+        )?;
+        let defaults = Request {
+            k: args.k,
+            threshold: args.threshold,
+            target_language: args.target_language.clone(),
+            language: args.language.clone(),
+            ..Request::new("")
+        };
+        return super::extract_batch::run(&batch, &Extractor::new(&matcher, &store), &defaults);
+    }
+    let text = args.text.unwrap_or_default();
+    let text = if text == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read the text from standard input (is it UTF-8?)")?;
         text
     } else {
-        args.text
+        text
     };
     let (store, matcher) = open_store_and_matcher(
         &args.store,

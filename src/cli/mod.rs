@@ -2,6 +2,7 @@
 
 mod curation;
 mod extract;
+mod extract_batch;
 mod matching;
 mod search;
 mod values;

@@ -15,8 +15,10 @@
 //! of them (essential ones count 1, optional ones half) is [`SKILL_SHARE`] of its score, all of it
 //! when there is no title.
 
+pub mod batch;
 pub mod facts;
 pub mod segment;
+pub mod summary;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -213,6 +215,11 @@ impl<'a> Extractor<'a> {
     /// An extractor.
     pub fn new(matcher: &'a Matcher, store: &'a Store) -> Self {
         Self { matcher, store }
+    }
+
+    /// The store it reads.
+    pub fn store(&self) -> &'a Store {
+        self.store
     }
 
     /// The skills and occupations of one text.
