@@ -587,3 +587,18 @@ fn the_batch_skips_bad_rows_resumes_cuts_torn_lines_and_shards() {
     );
     assert_eq!(run.status.code(), Some(2));
 }
+
+#[test]
+fn with_a_title_given_the_first_line_is_read_for_skills() {
+    let (_tmp, dir) = common::fixture_store();
+    let store = store::open(&dir).unwrap();
+    let matcher = Matcher::lexical(store::forms::Forms::read(&store).unwrap());
+    let mut request =
+        Request::new("Cope with stress\nKnowledge of hygiene in a health care setting");
+    let without = Extractor::new(&matcher, &store).extract(&request).unwrap();
+    assert_eq!(without.title.as_deref(), Some("Cope with stress"));
+    assert!(!uris(&without).contains(&STRESS));
+    request.title = Some("Specialist nurse".into());
+    let with = Extractor::new(&matcher, &store).extract(&request).unwrap();
+    assert!(uris(&with).contains(&STRESS), "{:?}", uris(&with));
+}

@@ -5,6 +5,7 @@ mod architecture;
 mod bodies;
 mod cli;
 mod common;
+mod compare;
 mod curation;
 mod esco_api;
 mod extract;

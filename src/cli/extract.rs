@@ -281,3 +281,81 @@ pub fn run_eval_extract(args: &EvalExtractArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `esco-ld compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    #[command(flatten)]
+    pub(super) model: ModelArgs,
+    #[command(flatten)]
+    staged: StagedArg,
+    /// Match against ESCO labels in this language only (default: every language the store has).
+    #[arg(long, value_parser = super::values::language)]
+    esco_language: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The vacancy: a file with the ad's text (its first line the title), one ESCO occupation
+    /// IRI, or ESCO skill IRIs separated by white space.
+    #[arg(value_hint = ValueHint::FilePath)]
+    vacancy: PathBuf,
+    /// The candidates: files of the same kinds (CVs, occupations, skill lists).
+    #[arg(required = true, value_hint = ValueHint::FilePath)]
+    candidates: Vec<PathBuf>,
+}
+
+fn side_of(path: &std::path::Path) -> anyhow::Result<extract::compare::Side> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {} (is it UTF-8?)", path.display()))?;
+    Ok(extract::compare::Side::from_file_text(&text))
+}
+
+/// Runs `compare`.
+pub fn run_compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let vacancy = side_of(&args.vacancy)?;
+    let candidates = args
+        .candidates
+        .iter()
+        .map(|p| side_of(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (store, matcher) = open_store_and_matcher(
+        &args.store,
+        &args.model,
+        &args.staged,
+        &scope(args.esco_language.clone()),
+    )?;
+    let found = Extractor::new(&matcher, &store).compare(&vacancy, &candidates)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &found)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "vacancy: {} skills; occupation {}",
+        found.vacancy_skills,
+        found.vacancy_occupation.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "rank\tscore\tcommon\trelated\tmissing essential\tother\tcandidate"
+    )?;
+    for (i, c) in found.candidates.iter().enumerate() {
+        writeln!(
+            out,
+            "{}\t{:.3}\t{}\t{}\t{}\t{}\t{}",
+            i + 1,
+            c.score,
+            c.common.len(),
+            c.related.len(),
+            c.missing_essential.len(),
+            c.other.len(),
+            args.candidates[c.candidate].display()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

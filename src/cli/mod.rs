@@ -152,6 +152,9 @@ pub enum Command {
     /// Evaluate skill extraction on job-ad sentences with hand-linked ESCO skills: MRR and
     /// R-Precision at 1, 5 and 10, and precision and recall at a threshold.
     EvalExtract(extract::EvalExtractArgs),
+    /// Compare a vacancy with candidates (CVs, occupations, skill lists): a score in [0, 1] for
+    /// each, with the skills in common, related, missing and other.
+    Compare(extract::CompareArgs),
     /// The matcher's side-index.
     Index {
         #[command(subcommand)]
@@ -189,6 +192,7 @@ impl Command {
             Self::EvalTrec(args) => Some(&args.model),
             Self::Extract(args) => Some(&args.model),
             Self::EvalExtract(args) => Some(&args.model),
+            Self::Compare(args) => Some(&args.model),
             Self::Index {
                 command: IndexCommand::Build(args),
             } => Some(&args.model),
@@ -417,6 +421,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EvalTrec(args) => matching::run_eval_trec(&args),
         Command::Extract(args) => extract::run_extract(args),
         Command::EvalExtract(args) => extract::run_eval_extract(&args),
+        Command::Compare(args) => extract::run_compare(&args),
         Command::Index {
             command: IndexCommand::Build(args),
         } => matching::run_index_build(&args),

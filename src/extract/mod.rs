@@ -16,6 +16,7 @@
 //! when there is no title.
 
 pub mod batch;
+pub mod compare;
 pub mod facts;
 pub mod segment;
 pub mod summary;
@@ -229,7 +230,9 @@ impl<'a> Extractor<'a> {
             .language
             .clone()
             .or_else(|| language::detect(&request.text).map(str::to_owned));
-        let segments = segment::segment(&request.text, language.as_deref(), true);
+        // With a title given, the first line is text like any other.
+        let given_title = request.title.as_ref().is_some_and(|t| !t.trim().is_empty());
+        let segments = segment::segment(&request.text, language.as_deref(), !given_title);
         let mut found = self.rank(&segments, language.as_deref())?;
         let title = request
             .title

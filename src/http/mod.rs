@@ -1,5 +1,6 @@
 //! The HTTP service: the app factory used by `serve` and by the tests, shared state, caching.
 
+mod compare;
 mod concepts;
 mod crosswalks;
 mod curate;
@@ -426,6 +427,7 @@ pub fn build_app(
         .configure(dataset::configure)
         .configure(matching::configure)
         .configure(extract::configure)
+        .configure(compare::configure)
         .configure(search::configure)
         .configure(esco_api::configure)
         .configure(reconcile::configure)
