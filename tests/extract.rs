@@ -178,6 +178,10 @@ Kontakt: bewerbung@klinik.example.de
     let hygiene = found.skills.iter().find(|s| s.uri == HYGIENE).unwrap();
     assert_eq!(hygiene.label, "hygiene in a health care setting");
     assert_evidence_is_the_input(&found, ad);
+    // Matched against the labels of one language only: the store has no Finnish skill labels.
+    request.esco_language = Some("fi".into());
+    let none = Extractor::new(&matcher, &store).extract(&request).unwrap();
+    assert!(none.skills.is_empty(), "{:?}", uris(&none));
 }
 
 #[test]
@@ -269,6 +273,10 @@ async fn api_extract_answers_and_refuses_bad_input() {
         (r#"{"text": "nurse", "k": 0}"#, "`k` must be between"),
         (r#"{"text": "nurse", "threshold": 2}"#, "`threshold`"),
         (r#"{"text": "nurse", "language": "xx!"}"#, "language tag"),
+        (
+            r#"{"text": "nurse", "esco_language": "en_GB!"}"#,
+            "language tag",
+        ),
         (r#"{"text": "nurse", "colour": "red"}"#, "unknown field"),
         (long.as_str(), "more than 50000"),
     ] {

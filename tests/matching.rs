@@ -380,6 +380,105 @@ fn fast_first_stage_with_the_shipped_static_model() {
     assert_eq!(found.candidates[0].uri, ANALYST);
 }
 
+/// Many inputs at once, their query vectors embedded ahead in batches, answer as each would
+/// alone (to float rounding: a batch pads its shorter texts); an invalid one gets its error in
+/// its place.
+fn search_many_agrees_with_search(matcher: &Matcher) {
+    let inputs = vec![
+        input("software developer", Target::Occupations),
+        input("Softwareentwickler", Target::Occupations),
+        input("   ", Target::Occupations),
+        input("analyse data and write reports", Target::Any),
+        input("software developer", Target::Occupations),
+    ];
+    let many = matcher.search_many(&inputs).unwrap();
+    assert_eq!(many.len(), inputs.len());
+    for (one, found) in inputs.iter().zip(&many) {
+        match (matcher.search(one), found) {
+            (Ok(alone), Ok(batched)) => {
+                let uris = |m: &esco_ld::matching::Matches| {
+                    m.candidates
+                        .iter()
+                        .map(|c| c.uri.clone())
+                        .collect::<Vec<_>>()
+                };
+                assert!(!alone.candidates.is_empty(), "{alone:?}");
+                assert_eq!(uris(&alone), uris(batched), "{:?}", one.text);
+                for (a, b) in alone.candidates.iter().zip(&batched.candidates) {
+                    assert!((a.score - b.score).abs() < 1e-3, "{a:?} {b:?}");
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("{:?}: alone {a:?}, batched {b:?}", one.text),
+        }
+    }
+    assert!(many[2].is_err(), "{:?}", many[2]);
+}
+
+#[test]
+fn search_many_with_the_shipped_static_model() {
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let (matcher, _) = open_all(
+        &store,
+        &tmp.path().join("match"),
+        &ModelChoice::Dir(static_model()),
+    );
+    search_many_agrees_with_search(&matcher);
+}
+
+/// usearch hands each search one of the threads its index reserved: more searches at once than
+/// it reserved failed ("Reserve capacity ahead of searches!"), as a batch's workers did, each
+/// matching an ad's pieces on every core.
+#[test]
+fn more_dense_searches_at_once_than_cores() {
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let (matcher, _) = open_all(
+        &store,
+        &tmp.path().join("match"),
+        &ModelChoice::Dir(static_model()),
+    );
+    let inputs: Vec<Input> = ["software developer", "data analyst", "nurse", "cook"]
+        .iter()
+        .cycle()
+        .take(32)
+        .map(|t| input(t, Target::Occupations))
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8 * cores)
+            .map(|_| scope.spawn(|| matcher.search_many(&inputs)))
+            .collect();
+        for w in workers {
+            for found in w.join().unwrap().unwrap() {
+                assert!(!found.unwrap().candidates.is_empty());
+            }
+        }
+    });
+}
+
+#[test]
+#[ignore = "needs the model: esco-ld model install"]
+fn search_many_with_the_installed_model() {
+    let (tmp, dir) = fixture_store();
+    let store = esco_ld::store::open(&dir).unwrap();
+    let index = tmp.path().join("match");
+    let model = ModelChoice::Dir(installed_model());
+    let (hybrid, _) = open_all(&store, &index, &model);
+    search_many_agrees_with_search(&hybrid);
+    let (staged, _) = setup::staged(
+        &store,
+        None,
+        &index,
+        &model,
+        &setup::Scope::all(),
+        &|_, _| {},
+    )
+    .unwrap();
+    search_many_agrees_with_search(&staged);
+}
+
 /// Staged matching without a model: there is nothing to re-score the short list with.
 #[test]
 fn staged_matching_needs_a_model() {

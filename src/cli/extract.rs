@@ -137,6 +137,7 @@ pub fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
             threshold: args.threshold,
             target_language: args.target_language.clone(),
             language: args.language.clone(),
+            esco_language: args.esco_language.clone(),
             ..Request::new("")
         };
         return super::extract_batch::run(&batch, &Extractor::new(&matcher, &store), &defaults);
@@ -155,7 +156,7 @@ pub fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
         &args.store,
         &args.model,
         &args.staged,
-        &scope(args.esco_language),
+        &scope(args.esco_language.clone()),
     )?;
     let request = Request {
         text,
@@ -164,6 +165,7 @@ pub fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
         k: args.k,
         threshold: args.threshold,
         target_language: args.target_language,
+        esco_language: args.esco_language,
     };
     let found = Extractor::new(&matcher, &store).extract(&request)?;
     let stdout = std::io::stdout();
@@ -248,6 +250,7 @@ pub fn run_eval_extract(args: &EvalExtractArgs) -> anyhow::Result<ExitCode> {
         &extractor,
         &sentences,
         args.language.as_deref(),
+        args.esco_language.as_deref(),
         args.threshold,
         ranks_file.as_mut().map(|f| f as &mut dyn Write),
         &progress_bar("ranking sentences"),

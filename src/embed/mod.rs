@@ -215,6 +215,26 @@ impl Encoder {
         }
     }
 
+    /// The vectors of many texts, in order, embedded in forward passes of up to `batch` texts
+    /// of about the same length (sorted by length, so that little of each pass is padding).
+    pub fn embed_batched(
+        &self,
+        texts: &[&str],
+        kind: Kind,
+        batch: usize,
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(batch.max(1)) {
+            let some: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
+            for (&i, v) in chunk.iter().zip(self.embed(&some, kind)?) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
     /// The model's unit vectors for `texts` (no adapter: see [`Encoder::adapt`]), in order, one
     /// forward pass per call (callers batch). A static model takes no prefix; a text without any
     /// known token gets the zero vector.

@@ -52,7 +52,7 @@ pub const PHRASE_WEIGHT: f32 = 0.85;
 /// Added for each further piece that matches a skill, up to [`MAX_SUPPORT`] of them.
 pub const SUPPORT_BONUS: f32 = 0.02;
 /// Most further pieces counted.
-const MAX_SUPPORT: usize = 3;
+pub const MAX_SUPPORT: usize = 3;
 /// Candidates asked of the matcher per piece.
 const PER_PIECE: usize = 10;
 /// Occupations in a result.
@@ -89,6 +89,8 @@ pub struct Request {
     pub threshold: f32,
     /// The language of the labels shown (else the text's, else English).
     pub target_language: Option<String>,
+    /// Match against ESCO's labels in this language only (else every language the store has).
+    pub esco_language: Option<String>,
 }
 
 impl Request {
@@ -101,6 +103,7 @@ impl Request {
             k: DEFAULT_K,
             threshold: DEFAULT_THRESHOLD,
             target_language: None,
+            esco_language: None,
         }
     }
 
@@ -124,7 +127,7 @@ impl Request {
                 "threshold must be between 0 and 1".into(),
             ));
         }
-        for tag in [&self.language, &self.target_language]
+        for tag in [&self.language, &self.target_language, &self.esco_language]
             .into_iter()
             .flatten()
         {
@@ -210,12 +213,26 @@ struct Found {
 pub struct Extractor<'a> {
     matcher: &'a Matcher,
     store: &'a Store,
+    one_by_one: bool,
 }
 
 impl<'a> Extractor<'a> {
     /// An extractor.
     pub fn new(matcher: &'a Matcher, store: &'a Store) -> Self {
-        Self { matcher, store }
+        Self {
+            matcher,
+            store,
+            one_by_one: false,
+        }
+    }
+
+    /// The same extractor matching the pieces one by one, each embedded on its own: the
+    /// baseline the batched forward passes are measured against.
+    pub fn one_by_one(self) -> Self {
+        Self {
+            one_by_one: true,
+            ..self
+        }
     }
 
     /// The store it reads.
@@ -233,7 +250,8 @@ impl<'a> Extractor<'a> {
         // With a title given, the first line is text like any other.
         let given_title = request.title.as_ref().is_some_and(|t| !t.trim().is_empty());
         let segments = segment::segment(&request.text, language.as_deref(), !given_title);
-        let mut found = self.rank(&segments, language.as_deref())?;
+        let esco_language = request.esco_language.as_deref();
+        let mut found = self.rank(&segments, language.as_deref(), esco_language)?;
         let title = request
             .title
             .clone()
@@ -245,7 +263,13 @@ impl<'a> Extractor<'a> {
             .or(language.as_deref())
             .unwrap_or("en");
         let above: Vec<&str> = top(&found, request.threshold, SKILLS_FOR_OCCUPATIONS);
-        let occupations = self.occupations(title.as_deref(), &above, language.as_deref(), shown)?;
+        let occupations = self.occupations(
+            title.as_deref(),
+            &above,
+            language.as_deref(),
+            esco_language,
+            shown,
+        )?;
         let best = match occupations.first() {
             Some(o) => Some(OccupationSkills::read(
                 self.store,
@@ -280,12 +304,13 @@ impl<'a> Extractor<'a> {
         &self,
         text: &str,
         language: Option<&str>,
+        esco_language: Option<&str>,
     ) -> Result<Vec<(String, f32)>, ExtractError> {
         let language = language
             .map(str::to_owned)
             .or_else(|| language::detect(text).map(str::to_owned));
         let segments = segment::segment(text, language.as_deref(), false);
-        let found = self.rank(&segments, language.as_deref())?;
+        let found = self.rank(&segments, language.as_deref(), esco_language)?;
         let mut ranked: Vec<(String, f32)> =
             found.into_iter().map(|(uri, f)| (uri, f.score)).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -297,23 +322,33 @@ impl<'a> Extractor<'a> {
         &self,
         segments: &Segments,
         language: Option<&str>,
+        esco_language: Option<&str>,
     ) -> Result<HashMap<String, Found>, ExtractError> {
-        let mut found: HashMap<String, Found> = HashMap::new();
-        for (i, piece) in segments.pieces.iter().enumerate() {
-            let weight = if piece.kind == PieceKind::Phrase {
-                PHRASE_WEIGHT
-            } else {
-                1.0
-            };
-            let input = Input {
+        let inputs: Vec<Input> = segments
+            .pieces
+            .iter()
+            .map(|piece| Input {
                 text: piece.text.clone(),
                 description: None,
                 language: language.map(str::to_owned),
                 target: Target::Skills,
                 k: PER_PIECE,
-                label_language: None,
+                label_language: esco_language.map(str::to_owned),
+            })
+            .collect();
+        let mut found: HashMap<String, Found> = HashMap::new();
+        let results = if self.one_by_one {
+            inputs.iter().map(|i| self.matcher.search(i)).collect()
+        } else {
+            self.matcher.search_many(&inputs)?
+        };
+        for (i, (piece, matches)) in segments.pieces.iter().zip(results).enumerate() {
+            let weight = if piece.kind == PieceKind::Phrase {
+                PHRASE_WEIGHT
+            } else {
+                1.0
             };
-            let matches = match self.matcher.search(&input) {
+            let matches = match matches {
                 Ok(m) => m,
                 // A piece the matcher has nothing to read in ("&", "+"): no skills.
                 Err(MatchError::Input(_)) => continue,
@@ -341,6 +376,7 @@ impl<'a> Extractor<'a> {
         title: Option<&str>,
         skills: &[&str],
         language: Option<&str>,
+        esco_language: Option<&str>,
         shown: &str,
     ) -> Result<Vec<OccupationHit>, ExtractError> {
         let mut share: HashMap<String, f32> = HashMap::new();
@@ -365,7 +401,7 @@ impl<'a> Extractor<'a> {
                     language: language.map(str::to_owned),
                     target: Target::Occupations,
                     k: 20,
-                    label_language: None,
+                    label_language: esco_language.map(str::to_owned),
                 };
                 let matches = match self.matcher.search(&input) {
                     Ok(m) => m.candidates,

@@ -131,6 +131,7 @@ pub fn run(
     extractor: &Extractor<'_>,
     sentences: &[Sentence],
     language: Option<&str>,
+    esco_language: Option<&str>,
     threshold: f32,
     ranks: Option<&mut dyn Write>,
     progress: &dyn Fn(usize, usize),
@@ -139,7 +140,7 @@ pub fn run(
     let mut ranked_all = Vec::with_capacity(sentences.len());
     for (i, s) in sentences.iter().enumerate() {
         progress(i, sentences.len());
-        ranked_all.push(extractor.rank_skills(&s.text, language)?);
+        ranked_all.push(extractor.rank_skills(&s.text, language, esco_language)?);
     }
     progress(sentences.len(), sentences.len());
     let seconds = started.elapsed().as_secs_f64();

@@ -16,6 +16,9 @@ use super::MatchError;
 use crate::embed::{Encoder, Kind};
 use crate::store::forms::{Form, Forms};
 
+/// Searches that may run at once, at least.
+const SEARCH_THREADS: usize = 256;
+
 /// Candidates the graph search keeps while it walks (usearch's `ef`): the matcher asks for 300
 /// hits, so its searches are about this wide anyway (docs/matching.md#search-width).
 const EXPANSION_SEARCH: usize = 512;
@@ -203,8 +206,14 @@ impl Dense {
             .copied()
             .filter(|(k, _)| !saved.contains(k))
             .collect();
+        // Every search takes one of the threads reserved: as many as can search at once (the
+        // service's blocking pool, a batch's workers each matching an ad's pieces on every core).
         index
-            .reserve(keys.len().max(index.size() + add.len()))
+            .reserve_capacity_and_threads(
+                keys.len().max(index.size() + add.len()),
+                SEARCH_THREADS
+                    .max(16 * std::thread::available_parallelism().map_or(1, |n| n.get())),
+            )
             .map_err(usearch)?;
         // Graph insertion is the slow part of a build from cached vectors: one thread per core.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -79,6 +79,17 @@ impl Query {
 /// What a first stage found: (form or document, similarity), best first.
 type Hits = Vec<(u32, f32)>;
 
+/// Texts per forward pass when many queries are embedded at once.
+const QUERY_BATCH: usize = 16;
+
+/// The query vectors of many inputs, embedded ahead in batches: by the text matched, the
+/// side-index's vector and the short list's (each adapted as its stage compares them).
+#[derive(Default)]
+struct Prepared {
+    dense: HashMap<String, Vec<f32>>,
+    short: HashMap<String, Vec<f32>>,
+}
+
 /// What the first stages found, per concept, and each stage's lowest score.
 struct FirstStages {
     scores: HashMap<u32, Scores>,
@@ -190,12 +201,86 @@ impl Matcher {
         input: &Input,
         exclude: &(dyn Fn(u32) -> bool + Sync),
     ) -> Result<Matches, MatchError> {
+        self.search_prepared(input, exclude, &Prepared::default())
+    }
+
+    /// Matches many inputs, each as [`Matcher::search`] would; the model's forward passes for
+    /// their texts are made ahead, in batches of texts of about the same length. An input
+    /// that is not valid gets its error in its place; an error of the model ends the call.
+    pub fn search_many(
+        &self,
+        inputs: &[Input],
+    ) -> Result<Vec<Result<Matches, MatchError>>, MatchError> {
+        let mut texts: Vec<String> = inputs
+            .iter()
+            .filter_map(|i| Query::read(i).ok().map(|q| q.text))
+            .collect();
+        texts.sort_unstable();
+        texts.dedup();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let mut prepared = Prepared::default();
+        if let Some(sem) = &self.semantic {
+            let vectors = sem.encoder.embed_batched(&refs, Kind::Query, QUERY_BATCH)?;
+            for (t, v) in texts.iter().zip(vectors) {
+                prepared
+                    .dense
+                    .insert(t.clone(), sem.encoder.adapt(Kind::Query, v));
+            }
+        }
+        if let Some(short) = &self.short_list {
+            let vectors = short
+                .encoder
+                .embed_batched(&refs, Kind::Query, QUERY_BATCH)?;
+            for (t, v) in texts.iter().zip(vectors) {
+                prepared
+                    .short
+                    .insert(t.clone(), short.encoder.adapt(Kind::Query, v));
+            }
+        }
+        // The searches themselves on every core, each thread a run of inputs in order.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let run = inputs.len().div_ceil(threads).max(1);
+        let prepared = &prepared;
+        let searched = std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .chunks(run)
+                .map(|some| {
+                    scope.spawn(move || {
+                        some.iter()
+                            .map(|i| self.search_prepared(i, &|_| false, prepared))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(MatchError::Index("a search thread panicked".into()))]
+                    })
+                })
+                .collect::<Vec<_>>()
+        });
+        let found: Vec<_> = searched.into_iter().flatten().collect();
+        if found.len() != inputs.len() {
+            return Err(MatchError::Index("a search thread panicked".into()));
+        }
+        Ok(found)
+    }
+
+    /// [`Matcher::search_excluding`], with the query vectors `prepared` holds taken from it.
+    fn search_prepared(
+        &self,
+        input: &Input,
+        exclude: &(dyn Fn(u32) -> bool + Sync),
+        prepared: &Prepared,
+    ) -> Result<Matches, MatchError> {
         if let Some(occupations) = input.target.groups_through_occupations() {
             let inner = Input {
                 target: occupations,
                 ..input.clone()
             };
-            let mut found = self.search_excluding(&inner, exclude)?;
+            let mut found = self.search_prepared(&inner, exclude, prepared)?;
             self.add_groups(&mut found, &input.target, exclude, input.k);
             return Ok(found);
         }
@@ -212,7 +297,12 @@ impl Matcher {
                 && !exclude(concept)
                 && concepts[concept as usize].is_in(&input.target)
         };
-        let (lexical, dense) = self.first_stages(&query.text, input, &keep_form)?;
+        let (lexical, dense) = self.first_stages(
+            &query.text,
+            prepared.dense.get(&query.text).map(Vec::as_slice),
+            input,
+            &keep_form,
+        )?;
         let mut scored = self.fuse(self.per_concept(lexical, dense));
         self.keep_best(&mut scored, self.needed(input));
         let mut candidates = self.candidates(scored, query.shown_language());
@@ -226,6 +316,7 @@ impl Matcher {
             short.rescore(
                 &self.base,
                 &query.text,
+                prepared.short.get(&query.text).map(Vec::as_slice),
                 label_lang,
                 calibration,
                 &mut candidates,
@@ -246,17 +337,21 @@ impl Matcher {
         })
     }
 
-    /// The lexical stage and the dense one (embedding the input, then the graph search): the
-    /// best label forms each finds among those `keep_form` accepts. They are independent: with a
-    /// model they run side by side, one on a scoped thread.
+    /// The lexical stage and the dense one (embedding the input unless its vector is given,
+    /// then the graph search): the best label forms each finds among those `keep_form` accepts.
+    /// They are independent: with a model they run side by side, one on a scoped thread.
     fn first_stages(
         &self,
         text: &str,
+        vector: Option<&[f32]>,
         input: &Input,
         keep_form: &(dyn Fn(u32) -> bool + Sync),
     ) -> Result<(Hits, Option<Hits>), MatchError> {
         let share = self.base.shares.accepted(input);
         let dense_stage = |sem: &Semantic| -> Result<Hits, MatchError> {
+            if let Some(q) = vector {
+                return sem.dense.search(q, SHORT_LIST, keep_form, share);
+            }
             let q = sem.encoder.embed(&[text], Kind::Query)?.remove(0);
             let q = sem.encoder.adapt(Kind::Query, q);
             sem.dense.search(&q, SHORT_LIST, keep_form, share)

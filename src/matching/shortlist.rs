@@ -108,11 +108,13 @@ impl ShortList {
     /// `dense` becomes the model's rescaled cosine between `text` and the nearest of the
     /// candidate's matched form, its preferred label and its labels in `lang`, `score` = the
     /// model's fused score. The
-    /// candidates below keep their order under the re-scored ones.
+    /// candidates below keep their order under the re-scored ones. `vector` is the text's
+    /// (adapted) vector when it was embedded ahead.
     pub(super) fn rescore(
         &self,
         base: &Base,
         text: &str,
+        vector: Option<&[f32]>,
         lang: &str,
         calibration: Calibration,
         candidates: &mut [(u32, Candidate)],
@@ -141,8 +143,13 @@ impl ShortList {
         let mut all: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
         all.sort_unstable();
         all.dedup();
-        let q = self.encoder.embed(&[text], Kind::Query)?.remove(0);
-        let q = self.encoder.adapt(Kind::Query, q);
+        let q = match vector {
+            Some(v) => v.to_vec(),
+            None => {
+                let q = self.encoder.embed(&[text], Kind::Query)?.remove(0);
+                self.encoder.adapt(Kind::Query, q)
+            }
+        };
         let vectors = self.vectors(&all)?;
         let cos = |t: &str| {
             all.binary_search(&t)

@@ -32,6 +32,7 @@ struct RequestJson {
     k: Option<i64>,
     threshold: Option<f64>,
     target_language: Option<String>,
+    esco_language: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +74,7 @@ fn request(json: RequestJson) -> Result<Request, ApiError> {
     for (key, tag) in [
         ("language", &json.language),
         ("target_language", &json.target_language),
+        ("esco_language", &json.esco_language),
     ] {
         if let Some(lang) = tag {
             if !crate::matching::language::valid_tag(lang) {
@@ -91,6 +93,7 @@ fn request(json: RequestJson) -> Result<Request, ApiError> {
         )]
         threshold: threshold as f32,
         target_language: json.target_language.map(|l| l.to_ascii_lowercase()),
+        esco_language: json.esco_language.map(|l| l.to_ascii_lowercase()),
     })
 }
 
@@ -164,6 +167,7 @@ async fn page_post(
         k: None,
         threshold: None,
         target_language: None,
+        esco_language: None,
     };
     let request = match request(json) {
         Ok(r) => r,
