@@ -17,19 +17,8 @@ use esco_ld::extract::{Extractor, Request};
 use esco_ld::matching::setup::{self, ModelChoice, Scope};
 use esco_ld::matching::Matcher;
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-/// p50 and p99 in milliseconds.
-fn ms(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (percentile(&v, 0.5) * 1e3, percentile(&v, 0.99) * 1e3)
-}
+mod stats;
+use stats::ms;
 
 /// The process's peak resident memory (VmHWM), in MB.
 fn peak_mb() -> f64 {

@@ -17,18 +17,8 @@ use esco_ld::matching::dense::Dense;
 use esco_ld::matching::setup::{self, ModelChoice, Scope};
 use esco_ld::matching::{Input, Matcher, Semantic};
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn ms(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (percentile(&v, 0.5) * 1e3, percentile(&v, 0.99) * 1e3)
-}
+mod stats;
+use stats::ms;
 
 /// The model's embedding throughput, batched and one text at a time (beside the baseline of
 /// candle looking up the core count for every product), and the static model's.

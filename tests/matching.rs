@@ -40,6 +40,15 @@ fn open_all(
     setup::matcher(store, None, index, model, &setup::Scope::all(), &|_, _| {}).unwrap()
 }
 
+/// The staged matcher over every label of `store`, its side-index in `index`.
+fn open_staged(
+    store: &oxigraph::store::Store,
+    index: &std::path::Path,
+    model: &ModelChoice,
+) -> Result<Matcher, esco_ld::matching::MatchError> {
+    setup::staged(store, None, index, model, &setup::Scope::all(), &|_, _| {}).map(|(m, _)| m)
+}
+
 #[test]
 fn surface_forms_of_the_fixture() {
     let (_tmp, dir) = fixture_store();
@@ -467,15 +476,7 @@ fn search_many_with_the_installed_model() {
     let model = ModelChoice::Dir(installed_model());
     let (hybrid, _) = open_all(&store, &index, &model);
     search_many_agrees_with_search(&hybrid);
-    let (staged, _) = setup::staged(
-        &store,
-        None,
-        &index,
-        &model,
-        &setup::Scope::all(),
-        &|_, _| {},
-    )
-    .unwrap();
+    let staged = open_staged(&store, &index, &model).unwrap();
     search_many_agrees_with_search(&staged);
 }
 
@@ -485,15 +486,7 @@ fn staged_matching_needs_a_model() {
     let (tmp, dir) = fixture_store();
     let store = esco_ld::store::open(&dir).unwrap();
     let index = tmp.path().join("match");
-    let err = setup::staged(
-        &store,
-        None,
-        &index,
-        &ModelChoice::None,
-        &setup::Scope::all(),
-        &|_, _| {},
-    )
-    .unwrap_err();
+    let err = open_staged(&store, &index, &ModelChoice::None).unwrap_err();
     assert!(err.to_string().contains("needs a model"), "{err}");
 }
 
@@ -505,15 +498,7 @@ fn staged_matching_with_the_installed_model() {
     let (tmp, dir) = fixture_store();
     let store = esco_ld::store::open(&dir).unwrap();
     let index = tmp.path().join("match");
-    let (matcher, _) = setup::staged(
-        &store,
-        None,
-        &index,
-        &model,
-        &setup::Scope::all(),
-        &|_, _| {},
-    )
-    .unwrap();
+    let matcher = open_staged(&store, &index, &model).unwrap();
     assert_eq!(matcher.method(), "staged");
     let found = matcher
         .search(&input("Softwareentwickler", Target::Occupations))
